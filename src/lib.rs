@@ -1,0 +1,98 @@
+//! evmatch matches JSON events against [Amazon EventBridge event
+//! patterns](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html),
+//! with exactly EventBridge's semantics.
+//!
+//! Many named rules are compiled into one [`Machine`]; the machine is run
+//! over the raw bytes of each event and says which rules match.
+//!
+//! # Contents
+//!
+//! * [Quick start](#quick-start)
+//! * [Semantics](#semantics)
+//! * [API themes](#api-themes)
+//! * [Errors and limits](#errors-and-limits)
+//! * [Thread safety](#thread-safety)
+//!
+//! # Quick start
+//!
+//! ```
+//! use evmatch::Machine;
+//!
+//! let mut builder = Machine::builder();
+//! builder.add_rule("ec2-stopped", r#"{
+//!     "source": ["aws.ec2"],
+//!     "detail": {"state": ["stopped", "terminated"]}
+//! }"#)?;
+//! builder.add_rule("big-order", r#"{"detail": {"total": [{"numeric": [">", 1000]}]}}"#)?;
+//! let machine = builder.build();
+//!
+//! let event = br#"{"source": "aws.ec2", "detail": {"state": "stopped", "total": 5}}"#;
+//! assert_eq!(machine.matches(event)?, ["ec2-stopped"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Semantics
+//!
+//! evmatch follows the EventBridge service and, where the service's
+//! behaviour is not recorded, AWS's reference library (event-ruler) in its
+//! array-consistent mode:
+//!
+//! * AND across fields, OR inside a leaf array; fields not named in a
+//!   pattern are ignored; `$or` ORs whole sub-patterns.
+//! * Every operator: exact strings, numbers, booleans and `null`; `prefix`,
+//!   `suffix` and `equals-ignore-case` (and their ignore-case forms);
+//!   `wildcard`; all eight forms of `anything-but`; `numeric`; `exists`;
+//!   `cidr`; and the reference's `exactly`.
+//! * Numbers compare as IEEE-754 doubles when the number's text is exactly
+//!   representable (`300` = `300.0` = `3e2`, `-0` = `0`), and as text
+//!   otherwise (`9007199254740993` equals only itself).
+//! * Event arrays match when any element matches; fields of one rule that
+//!   come from objects inside arrays must come from the same array elements
+//!   (array consistency).
+//! * `{"a": {"b": …}}` and `{"a.b": …}` name the same field, in patterns and
+//!   in events; a key repeated in a pattern replaces its earlier value.
+//!
+//! # API themes
+//!
+//! * [`MachineBuilder::add_rule`] compiles a pattern from its raw text and
+//!   reports a [`PatternError`] with the reference's message, the JSON path
+//!   and the byte offset.
+//! * [`Machine::matches`] is the convenient form; [`Machine::find`] and
+//!   [`Machine::for_each_match`] reuse a caller-owned [`Scratch`] and
+//!   caller-owned output.
+//! * [`Pattern::parse`] validates one pattern on its own.
+//! * [`reference`] is a plain interpreter of the same semantics, kept as
+//!   the oracle the fast engine is tested against.
+//!
+//! # Errors and limits
+//!
+//! Bad input never panics. Patterns have limits on size, nesting depth,
+//! `$or` combinations and wildcard complexity ([`MachineBuilder`] setters);
+//! events have a nesting limit (128 by default). An event that is not a
+//! JSON object, or not valid JSON anywhere in it, gives an [`EventError`]
+//! with the byte offset.
+//!
+//! # Thread safety
+//!
+//! [`Machine`] is immutable, `Send + Sync`, and cheap to clone; share it
+//! between threads freely. A [`Scratch`] belongs to one thread at a time.
+
+// Every public item is documented; missing docs are a bug.
+#![deny(missing_docs)]
+// Public types should print usefully in users' debugging.
+#![warn(missing_debug_implementations)]
+// Unsafe code is allowed only in the modules that need it (the C ABI).
+#![deny(unsafe_code)]
+
+mod error;
+mod json;
+mod machine;
+mod pattern;
+pub mod reference;
+
+pub use crate::error::{EventError, EventErrorKind, PatternError, PatternErrorKind};
+pub use crate::machine::{Machine, MachineBuilder, RuleId, Scratch};
+pub use crate::pattern::{Limits, Pattern};
+
+/// The version of this library.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,310 @@
+//! The public matching API: [`MachineBuilder`], [`Machine`], [`Scratch`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{EventError, PatternError};
+use crate::pattern::{Limits, Pattern, PATTERN_DEPTH_CAP};
+use crate::reference::{self, DEFAULT_EVENT_DEPTH};
+
+/// The index of a rule in a [`Machine`], in the order names were first
+/// added. Turn it into a name with [`Machine::rule_name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(u32);
+
+impl RuleId {
+    /// The most rules one machine can hold.
+    pub const LIMIT: usize = u32::MAX as usize;
+
+    /// The rule's index, from 0.
+    pub fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The rule at `index`, if `index` is below [`RuleId::LIMIT`].
+    pub fn new(index: usize) -> Option<RuleId> {
+        u32::try_from(index).ok().map(RuleId)
+    }
+}
+
+#[derive(Debug)]
+struct Rule {
+    name: Box<str>,
+    patterns: Vec<Pattern>,
+}
+
+/// Collects named rules and builds a [`Machine`].
+///
+/// ```
+/// let mut b = evmatch::Machine::builder();
+/// b.add_rule("ec2-stopped", r#"{"source": ["aws.ec2"], "detail": {"state": ["stopped"]}}"#)?;
+/// b.add_rule("big-order", r#"{"detail": {"total": [{"numeric": [">", 1000]}]}}"#)?;
+/// let machine = b.build();
+/// assert_eq!(machine.rule_count(), 2);
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MachineBuilder {
+    rules: Vec<Rule>,
+    by_name: HashMap<Box<str>, usize>,
+    limits: Limits,
+    max_event_depth: Option<usize>,
+}
+
+impl MachineBuilder {
+    /// A builder with no rules and default limits.
+    pub fn new() -> MachineBuilder {
+        MachineBuilder::default()
+    }
+
+    /// Compiles `pattern` (raw JSON text) and adds it under `name`.
+    ///
+    /// Adding a second pattern under a name already used ORs the two: the
+    /// rule matches when either pattern does. A pattern that fails to compile
+    /// leaves the builder exactly as it was.
+    ///
+    /// ```
+    /// let mut b = evmatch::Machine::builder();
+    /// b.add_rule("r", r#"{"a": ["x"]}"#)?;
+    /// b.add_rule("r", r#"{"b": ["y"]}"#)?;
+    /// let err = b.add_rule("bad", r#"{"a": [{"prefix": 5}]}"#).unwrap_err();
+    /// assert_eq!(err.message(), "prefix match pattern must be a string");
+    /// let m = b.build();
+    /// assert_eq!(m.matches(br#"{"b": "y"}"#)?, ["r"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_rule(&mut self, name: &str, pattern: impl AsRef<[u8]>) -> Result<&mut Self, PatternError> {
+        let p = Pattern::parse_with(pattern, &self.limits)?;
+        self.add_pattern(name, p);
+        Ok(self)
+    }
+
+    /// Adds an already compiled pattern under `name` (see
+    /// [`add_rule`](MachineBuilder::add_rule)).
+    pub fn add_pattern(&mut self, name: &str, pattern: Pattern) -> &mut Self {
+        match self.by_name.get(name) {
+            Some(&i) => self.rules[i].patterns.push(pattern),
+            None => {
+                self.by_name.insert(name.into(), self.rules.len());
+                self.rules.push(Rule {
+                    name: name.into(),
+                    patterns: vec![pattern],
+                });
+            }
+        }
+        self
+    }
+
+    /// The longest pattern text accepted, in bytes (default 1 MiB). The
+    /// EventBridge service itself caps patterns at 2048 characters by default.
+    pub fn max_pattern_len(&mut self, bytes: usize) -> &mut Self {
+        self.limits.max_pattern_len = bytes;
+        self
+    }
+
+    /// The deepest nesting of objects and arrays accepted in a pattern
+    /// (default 128, at most 1000).
+    pub fn max_pattern_depth(&mut self, depth: usize) -> &mut Self {
+        self.limits.max_pattern_depth = depth.min(PATTERN_DEPTH_CAP);
+        self
+    }
+
+    /// The deepest nesting of objects and arrays accepted in an event
+    /// (default 128). Deeper events are rejected with
+    /// [`EventErrorKind::TooDeep`](crate::EventErrorKind::TooDeep); nesting
+    /// never uses the call stack, so any limit is safe.
+    pub fn max_event_depth(&mut self, depth: usize) -> &mut Self {
+        self.max_event_depth = Some(depth);
+        self
+    }
+
+    /// The most sub-rules one pattern may expand to through `$or` (default
+    /// 1000, as EventBridge: the product of the `$or` arrays' lengths).
+    pub fn max_or_combinations(&mut self, n: usize) -> &mut Self {
+        self.limits.max_or_combinations = n;
+        self
+    }
+
+    /// The highest accepted complexity of one `wildcard` operand: the most
+    /// states of its automaton that a worst-case input holds at once
+    /// (default 6). EventBridge rejects, for example,
+    /// `*:*:*:*:*:event-bus/*` as too complex, while ordinary patterns such
+    /// as `arn:aws:events:us-east-1:*:event-bus/*` pass.
+    pub fn max_wildcard_complexity(&mut self, n: usize) -> &mut Self {
+        self.limits.max_wildcard_complexity = n;
+        self
+    }
+
+    /// The limits patterns are compiled with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Builds the machine. The builder can be reused afterwards.
+    pub fn build(&self) -> Machine {
+        let rules = self
+            .rules
+            .iter()
+            .map(|r| Rule {
+                name: r.name.clone(),
+                patterns: r.patterns.clone(),
+            })
+            .collect();
+        Machine {
+            inner: Arc::new(Inner {
+                rules,
+                max_event_depth: self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH),
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    rules: Vec<Rule>,
+    max_event_depth: usize,
+}
+
+/// A compiled set of named rules.
+///
+/// A `Machine` is immutable once built. It is `Send + Sync` and cheap to
+/// clone (clones share the same compiled rules), so one machine can serve
+/// any number of threads at once; each thread that wants to match without
+/// allocating keeps its own [`Scratch`].
+///
+/// ```
+/// let mut b = evmatch::Machine::builder();
+/// b.add_rule("stopped", r#"{"detail": {"state": ["stopped", "terminated"]}}"#)?;
+/// let m = b.build();
+/// let event = br#"{"source": "aws.ec2", "detail": {"state": "stopped"}}"#;
+/// assert_eq!(m.matches(event)?, ["stopped"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Machine {
+    inner: Arc<Inner>,
+}
+
+/// Reusable per-thread working memory for [`Machine::find`]. Create one with
+/// [`Machine::create_scratch`] (or [`Scratch::new`]) and reuse it across
+/// events; a scratch may not be used by two threads at once.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    _reserved: (),
+}
+
+impl Scratch {
+    /// Empty scratch space.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+impl Machine {
+    /// A new [`MachineBuilder`].
+    pub fn builder() -> MachineBuilder {
+        MachineBuilder::new()
+    }
+
+    /// Scratch space for [`find`](Machine::find) and
+    /// [`for_each_match`](Machine::for_each_match).
+    pub fn create_scratch(&self) -> Scratch {
+        Scratch::new()
+    }
+
+    /// How many rules (distinct names) the machine holds.
+    pub fn rule_count(&self) -> usize {
+        self.inner.rules.len()
+    }
+
+    /// The name of a rule. Panics if `id` does not come from this machine.
+    pub fn rule_name(&self, id: RuleId) -> &str {
+        &self.inner.rules[id.as_usize()].name
+    }
+
+    /// The id of the rule named `name`, if any.
+    pub fn rule_id(&self, name: &str) -> Option<RuleId> {
+        self.inner
+            .rules
+            .iter()
+            .position(|r| &*r.name == name)
+            .and_then(RuleId::new)
+    }
+
+    /// The rule names, in [`RuleId`] order.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.rules.iter().map(|r| &*r.name)
+    }
+
+    /// The names of the rules that match `event` (raw JSON bytes), in
+    /// [`RuleId`] order, each once.
+    ///
+    /// The event must be a valid JSON object; anything else is an
+    /// [`EventError`] with the byte offset of the problem.
+    pub fn matches(&self, event: &[u8]) -> Result<Vec<&str>, EventError> {
+        let mut scratch = Scratch::new();
+        let mut out = Vec::new();
+        self.for_each_match(&mut scratch, event, |id| out.push(self.rule_name(id)))?;
+        Ok(out)
+    }
+
+    /// Appends the ids of the matching rules to `out` (in [`RuleId`] order,
+    /// each once), reusing `scratch`. `out` is not cleared first.
+    ///
+    /// ```
+    /// let mut b = evmatch::Machine::builder();
+    /// b.add_rule("a", r#"{"x": [1]}"#)?;
+    /// let m = b.build();
+    /// let mut scratch = m.create_scratch();
+    /// let mut ids = Vec::new();
+    /// for event in [&br#"{"x": 1}"#[..], br#"{"x": 2}"#] {
+    ///     ids.clear();
+    ///     m.find(&mut scratch, event, &mut ids)?;
+    /// }
+    /// assert!(ids.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn find(
+        &self,
+        scratch: &mut Scratch,
+        event: &[u8],
+        out: &mut Vec<RuleId>,
+    ) -> Result<(), EventError> {
+        self.for_each_match(scratch, event, |id| out.push(id))
+    }
+
+    /// Calls `f` with the id of each matching rule (in [`RuleId`] order,
+    /// each once), reusing `scratch`.
+    pub fn for_each_match(
+        &self,
+        _scratch: &mut Scratch,
+        event: &[u8],
+        mut f: impl FnMut(RuleId),
+    ) -> Result<(), EventError> {
+        let v = reference::parse_event(event, self.inner.max_event_depth)?;
+        let leaves = reference::flatten(&v);
+        for (i, rule) in self.inner.rules.iter().enumerate() {
+            if rule
+                .patterns
+                .iter()
+                .any(|p| reference::pattern_matches(p, &leaves))
+            {
+                f(RuleId(i as u32));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_is_send_sync() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Machine>();
+        fn send<T: Send>() {}
+        send::<Scratch>();
+    }
+}

@@ -1,0 +1,764 @@
+//! From pattern text to [`Pattern`], token by token, with the reference's
+//! grammar and error messages.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::ip::IpRange;
+use super::number::comparable;
+use super::text::{CaseInsensitive, Wildcard};
+use super::{utf16_cmp, Branch, Field, Interval, Limits, Literal, Matcher, Pattern};
+use crate::error::{PatternError, PatternErrorKind as K};
+use crate::json::{Lexer, SyntaxErrorKind, Token};
+
+/// Field names that cannot be used inside `$or`.
+const RESERVED_IN_OR: &[&str] = &[
+    "exactly",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "exists",
+    "wildcard",
+    "numeric",
+    "cidr",
+    "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "regex",
+    "not-wildcard",
+    "not-equals-ignore-case",
+    "date-after",
+    "date-on-or-after",
+    "date-before",
+    "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
+];
+
+/// A sub-rule while compiling: path → leaf (the last write wins).
+type RuleMap = BTreeMap<Arc<str>, Arc<[Matcher]>>;
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+struct Compiler<'a> {
+    lx: Lexer<'a>,
+    limits: &'a Limits,
+    /// JSON path of the current position, for error reports.
+    jpath: Vec<Seg>,
+    /// Offset of the token last read.
+    at: usize,
+}
+
+/// What a `anything-but` object applies to.
+#[derive(Clone, Copy, PartialEq)]
+enum AbKind {
+    Plain,
+    IgnoreCase,
+    Prefix,
+    Suffix,
+    Wildcard,
+}
+
+pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternError> {
+    if text.len() > limits.max_pattern_len {
+        return Err(PatternError::new(
+            K::TooLarge,
+            format!(
+                "Pattern is too large: {} bytes, more than the limit of {}",
+                text.len(),
+                limits.max_pattern_len
+            ),
+            "$",
+            limits.max_pattern_len,
+        ));
+    }
+    let depth = limits.max_pattern_depth.min(super::PATTERN_DEPTH_CAP);
+    let mut c = Compiler {
+        lx: Lexer::new(text, depth),
+        limits,
+        jpath: Vec::new(),
+        at: 0,
+    };
+    let mut rules: Vec<RuleMap> = Vec::new();
+    // Empty (or all-white-space) text is "not an object", as for the
+    // reference, whose parser yields no token at all.
+    if text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        return Err(c.barf(K::NotAnObject, "Filter is not an object"));
+    }
+    match c.next()? {
+        Token::StartObject => {}
+        _ => return Err(c.barf(K::NotAnObject, "Filter is not an object")),
+    }
+    c.parse_object(&mut rules, "", false)?;
+    c.lx.finish().map_err(|e| c.syntax(e))?;
+    let branches = rules
+        .into_iter()
+        .map(|m| {
+            let mut fields: Vec<Field> = m
+                .into_iter()
+                .map(|(path, matchers)| Field { path, matchers })
+                .collect();
+            fields.sort_by(|a, b| utf16_cmp(&a.path, &b.path));
+            Branch { fields }
+        })
+        .collect();
+    Ok(Pattern { branches })
+}
+
+impl<'a> Compiler<'a> {
+    fn path_string(&self) -> String {
+        let mut s = String::from("$");
+        for seg in &self.jpath {
+            match seg {
+                Seg::Key(k) => {
+                    let plain = !k.is_empty()
+                        && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                    if plain {
+                        s.push('.');
+                        s.push_str(k);
+                    } else {
+                        s.push('[');
+                        s.push_str(&serde_json::to_string(k).unwrap_or_default());
+                        s.push(']');
+                    }
+                }
+                Seg::Index(i) => {
+                    s.push('[');
+                    s.push_str(&i.to_string());
+                    s.push(']');
+                }
+            }
+        }
+        s
+    }
+
+    #[cold]
+    fn barf(&self, kind: K, msg: impl Into<String>) -> PatternError {
+        PatternError::new(kind, msg, self.path_string(), self.at)
+    }
+
+    #[cold]
+    fn syntax(&self, e: crate::json::SyntaxError) -> PatternError {
+        let kind = match e.kind {
+            SyntaxErrorKind::TooDeep(_) => K::TooDeep,
+            _ => K::Syntax,
+        };
+        PatternError::new(kind, e.to_string(), self.path_string(), e.offset)
+    }
+
+    fn next(&mut self) -> Result<Token<'a>, PatternError> {
+        match self.lx.next() {
+            Ok(Some(t)) => {
+                self.at = self.lx.token_start();
+                Ok(t)
+            }
+            Ok(None) => unreachable!("the compiler stops at the end of the top-level object"),
+            Err(e) => Err(self.syntax(e)),
+        }
+    }
+
+    /// Reads the next token and requires the end of the current object.
+    fn expect_end(&mut self, kind: K, msg: &str) -> Result<(), PatternError> {
+        match self.next()? {
+            Token::EndObject => Ok(()),
+            _ => Err(self.barf(kind, msg)),
+        }
+    }
+
+    fn too_many_elements(&mut self) -> Result<(), PatternError> {
+        self.expect_end(K::Operand, "Too many elements in numeric expression")
+    }
+
+    fn check_or_limit(&self, n: usize) -> Result<(), PatternError> {
+        if n > self.limits.max_or_combinations {
+            return Err(self.barf(
+                K::TooManyCombinations,
+                format!(
+                    "Rule is too complex - the use of $or results in more than {} rule combinations",
+                    self.limits.max_or_combinations
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn parse_object(
+        &mut self,
+        rules: &mut Vec<RuleMap>,
+        prefix: &str,
+        in_or: bool,
+    ) -> Result<(), PatternError> {
+        let mut present = false;
+        loop {
+            let name = match self.next()? {
+                Token::EndObject => break,
+                Token::FieldName(n) => n,
+                _ => unreachable!("the lexer yields names inside objects"),
+            };
+            present = true;
+            self.jpath.push(Seg::Key(name.to_string()));
+            if name == "$or" {
+                self.parse_or(rules, prefix)?;
+                self.jpath.pop();
+                continue;
+            }
+            if in_or && RESERVED_IN_OR.contains(&name.as_ref()) {
+                return Err(self.barf(
+                    K::Structure,
+                    format!("{} is Ruler reserved fieldName which cannot be used inside $or.", name),
+                ));
+            }
+            let path = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{}.{}", prefix, name)
+            };
+            match self.next()? {
+                Token::StartObject => self.parse_object(rules, &path, in_or)?,
+                Token::StartArray => self.write_rules(rules, path)?,
+                _ => {
+                    return Err(self.barf(
+                        K::Structure,
+                        format!("\"{}\" must be an object or an array", name),
+                    ))
+                }
+            }
+            self.jpath.pop();
+        }
+        if !present {
+            return Err(self.barf(K::Structure, "Empty objects are not allowed"));
+        }
+        Ok(())
+    }
+
+    fn parse_or(&mut self, rules: &mut Vec<RuleMap>, prefix: &str) -> Result<(), PatternError> {
+        let current = std::mem::take(rules);
+        if self.next()? != Token::StartArray {
+            return Err(self.barf(K::Structure, "It must be an Array followed with $or."));
+        }
+        let mut count = 0;
+        loop {
+            match self.next()? {
+                Token::EndArray => break,
+                Token::StartObject => {
+                    self.jpath.push(Seg::Index(count));
+                    count += 1;
+                    let mut branch = current.clone();
+                    if branch.is_empty() {
+                        branch.push(RuleMap::new());
+                    }
+                    self.parse_object(&mut branch, prefix, true)?;
+                    rules.extend(branch);
+                    self.check_or_limit(rules.len())?;
+                    self.jpath.pop();
+                }
+                _ => {
+                    self.jpath.push(Seg::Index(count));
+                    return Err(self.barf(
+                        K::Structure,
+                        "Only JSON object is allowed in array of $or relationship.",
+                    ));
+                }
+            }
+        }
+        if count < 2 {
+            return Err(self.barf(
+                K::Structure,
+                "There must have at least 2 Objects in $or relationship.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn write_rules(&mut self, rules: &mut Vec<RuleMap>, path: String) -> Result<(), PatternError> {
+        let mut values = Vec::new();
+        loop {
+            let tok = self.next()?;
+            self.jpath.push(Seg::Index(values.len()));
+            let m = match tok {
+                Token::EndArray => {
+                    self.jpath.pop();
+                    break;
+                }
+                Token::StartObject => self.match_expression()?,
+                Token::String(s) => match IpRange::single(&s) {
+                    Some(r) => Matcher::Ip(r),
+                    None => Matcher::Exact(s.into()),
+                },
+                Token::Number(n) => Matcher::Number {
+                    text: n.into(),
+                    value: comparable(n),
+                },
+                Token::True => Matcher::Literal(Literal::True),
+                Token::False => Matcher::Literal(Literal::False),
+                Token::Null => Matcher::Literal(Literal::Null),
+                _ => {
+                    return Err(self.barf(
+                        K::Structure,
+                        "Match value must be String, number, true, false, or null",
+                    ))
+                }
+            };
+            self.jpath.pop();
+            values.push(m);
+        }
+        if values.is_empty() {
+            return Err(self.barf(K::Structure, "Empty arrays are not allowed"));
+        }
+        if rules.is_empty() {
+            rules.push(RuleMap::new());
+        }
+        let leaf: Arc<[Matcher]> = values.into();
+        let path: Arc<str> = path.into();
+        for r in rules.iter_mut() {
+            r.insert(path.clone(), leaf.clone());
+        }
+        Ok(())
+    }
+
+    fn string_operand(&mut self, msg: &str) -> Result<Cow<'a, str>, PatternError> {
+        match self.next()? {
+            Token::String(s) => Ok(s),
+            _ => Err(self.barf(K::Operand, msg)),
+        }
+    }
+
+    fn match_expression(&mut self) -> Result<Matcher, PatternError> {
+        let name = match self.next()? {
+            Token::FieldName(n) => n,
+            _ => return Err(self.barf(K::Structure, "Match expression name not found")),
+        };
+        self.jpath.push(Seg::Key(name.to_string()));
+        const ONE_KEY: &str = "Only one key allowed in match expression";
+        let m = match name.as_ref() {
+            "exactly" => {
+                let s = self.string_operand("exact match pattern must be a string")?;
+                self.expect_end(K::Structure, ONE_KEY)?;
+                Matcher::Exact(s.into())
+            }
+            "prefix" | "suffix" => {
+                let prefix = name == "prefix";
+                let m = match self.next()? {
+                    Token::StartObject => {
+                        let ci = self.ignore_case_operand(prefix)?;
+                        if prefix {
+                            Matcher::PrefixIgnoreCase(ci)
+                        } else {
+                            Matcher::SuffixIgnoreCase(ci)
+                        }
+                    }
+                    Token::String(s) => {
+                        self.expect_end(K::Structure, ONE_KEY)?;
+                        if prefix {
+                            Matcher::Prefix(s.into())
+                        } else {
+                            Matcher::Suffix(s.into())
+                        }
+                    }
+                    _ => {
+                        return Err(self.barf(
+                            K::Operand,
+                            format!("{} match pattern must be a string", name),
+                        ))
+                    }
+                };
+                m
+            }
+            "numeric" => {
+                if self.next()? != Token::StartArray {
+                    return Err(self.barf(K::Numeric, "Value of numeric must be an array."));
+                }
+                let iv = self.numeric()?;
+                self.too_many_elements()?;
+                Matcher::Numeric(iv)
+            }
+            "anything-but" => self.anything_but()?,
+            "exists" => {
+                let m = match self.next()? {
+                    Token::True => Matcher::Exists(true),
+                    Token::False => Matcher::Exists(false),
+                    _ => {
+                        return Err(self.barf(
+                            K::Operand,
+                            "exists match pattern must be either true or false.",
+                        ))
+                    }
+                };
+                self.expect_end(K::Structure, ONE_KEY)?;
+                m
+            }
+            "cidr" => {
+                let s = self.string_operand("prefix match pattern must be a string")?;
+                let r = IpRange::cidr(&s).map_err(|msg| self.barf(K::Cidr, msg))?;
+                self.expect_end(K::Structure, ONE_KEY)?;
+                Matcher::Ip(r)
+            }
+            "equals-ignore-case" => {
+                let s = self.string_operand("equals-ignore-case match pattern must be a string")?;
+                self.expect_end(K::Structure, ONE_KEY)?;
+                Matcher::EqualsIgnoreCase(CaseInsensitive::new(&s))
+            }
+            "wildcard" => {
+                let s = self.string_operand("wildcard match pattern must be a string")?;
+                let w = Wildcard::parse(&s).map_err(|msg| self.barf(K::Wildcard, msg))?;
+                self.check_complexity(&w)?;
+                self.expect_end(K::Structure, ONE_KEY)?;
+                Matcher::Wildcard(w)
+            }
+            _ => {
+                return Err(self.barf(K::UnknownOperator, format!("Unrecognized match type {}", name)))
+            }
+        };
+        self.jpath.pop();
+        Ok(m)
+    }
+
+    fn check_complexity(&self, w: &Wildcard) -> Result<(), PatternError> {
+        let limit = self.limits.max_wildcard_complexity;
+        let budget = 100_000;
+        match w.complexity(budget) {
+            Some(c) if c <= limit => Ok(()),
+            _ => Err(self.barf(
+                K::TooComplex,
+                "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character",
+            )),
+        }
+    }
+
+    /// `{"equals-ignore-case": "…"}` inside `prefix` or `suffix`; the
+    /// opening brace has been read.
+    fn ignore_case_operand(&mut self, prefix: bool) -> Result<CaseInsensitive, PatternError> {
+        let (what, cap) = if prefix { ("prefix", "Prefix") } else { ("suffix", "Suffix") };
+        let name = match self.next()? {
+            Token::FieldName(n) => n,
+            _ => return Err(self.barf(K::Structure, format!("{} expression name not found", cap))),
+        };
+        if name != "equals-ignore-case" {
+            return Err(self.barf(
+                K::UnknownOperator,
+                format!("Unsupported {} pattern: {}", what, name),
+            ));
+        }
+        let s = self.string_operand("equals-ignore-case match pattern must be a string")?;
+        const ONE_KEY: &str = "Only one key allowed in match expression";
+        self.expect_end(K::Structure, ONE_KEY)?;
+        self.expect_end(K::Structure, ONE_KEY)?;
+        Ok(CaseInsensitive::new(&s))
+    }
+
+    fn comparable(&self, text: &str) -> Result<f64, PatternError> {
+        comparable(text)
+            .ok_or_else(|| self.barf(K::Numeric, format!("Cannot compare number : {}", text)))
+    }
+
+    /// The inside of a `numeric` array; the `[` has been read, and the `]`
+    /// is consumed.
+    fn numeric(&mut self) -> Result<Interval, PatternError> {
+        self.jpath.push(Seg::Index(0));
+        let op = match self.next()? {
+            Token::String(s) => s,
+            t => {
+                return Err(self.barf(
+                    K::Numeric,
+                    format!("Invalid member in numeric match: {}", t.text()),
+                ))
+            }
+        };
+        self.jpath.pop();
+        self.jpath.push(Seg::Index(1));
+        let tok = self.next()?;
+        let number = match tok {
+            Token::Number(n) => Some(n),
+            _ => None,
+        };
+        let must_be_numeric = |c: &Self, what: &str| {
+            c.barf(K::Numeric, format!("Value of {} must be numeric", what))
+        };
+        let iv = match op.as_ref() {
+            "=" => {
+                let n = number.ok_or_else(|| must_be_numeric(self, "equals"))?;
+                if self.next()? != Token::EndArray {
+                    return Err(self.barf(K::Numeric, "Too many elements in numeric expression"));
+                }
+                let v = self.comparable(n)?;
+                Interval {
+                    low: Some((v, false)),
+                    high: Some((v, false)),
+                }
+            }
+            ">" | ">=" => {
+                let n = number.ok_or_else(|| must_be_numeric(self, &op))?;
+                let open = op == ">";
+                self.jpath.pop();
+                self.jpath.push(Seg::Index(2));
+                match self.next()? {
+                    Token::EndArray => Interval {
+                        low: Some((self.comparable(n)?, open)),
+                        high: None,
+                    },
+                    t => self.complete_range(t, n, open)?,
+                }
+            }
+            "<" | "<=" => {
+                let n = number.ok_or_else(|| must_be_numeric(self, &op))?;
+                if self.next()? != Token::EndArray {
+                    return Err(self.barf(K::Numeric, "Too many elements in numeric expression"));
+                }
+                Interval {
+                    low: None,
+                    high: Some((self.comparable(n)?, op == "<")),
+                }
+            }
+            _ => {
+                return Err(self.barf(
+                    K::Numeric,
+                    format!("Unrecognized numeric range operator: {}", op),
+                ))
+            }
+        };
+        self.jpath.pop();
+        Ok(iv)
+    }
+
+    fn complete_range(
+        &mut self,
+        tok: Token<'a>,
+        bottom: &str,
+        open_bottom: bool,
+    ) -> Result<Interval, PatternError> {
+        let op = match tok {
+            Token::String(s) => s,
+            t => {
+                return Err(self.barf(
+                    K::Numeric,
+                    format!("Bad value in numeric range: {}", t.text()),
+                ))
+            }
+        };
+        let open_top = match op.as_ref() {
+            "<" => true,
+            "<=" => false,
+            _ => {
+                return Err(self.barf(K::Numeric, format!("Bad numeric range operator: {}", op)))
+            }
+        };
+        self.jpath.pop();
+        self.jpath.push(Seg::Index(3));
+        let top = match self.next()? {
+            Token::Number(n) => n,
+            _ => return Err(self.barf(K::Numeric, format!("Value of {} must be numeric", op))),
+        };
+        if self.next()? != Token::EndArray {
+            return Err(self.barf(K::Numeric, "Too many terms in numeric range expression"));
+        }
+        let lo = self.comparable(bottom)?;
+        let hi = self.comparable(top)?;
+        if lo >= hi {
+            return Err(self.barf(K::Numeric, "Bottom must be less than top"));
+        }
+        Ok(Interval {
+            low: Some((lo, open_bottom)),
+            high: Some((hi, open_top)),
+        })
+    }
+
+    fn anything_but(&mut self) -> Result<Matcher, PatternError> {
+        let mut kind = AbKind::Plain;
+        let mut tok = self.next()?;
+        if tok == Token::StartObject {
+            let op = match self.next()? {
+                Token::FieldName(n) => n,
+                _ => {
+                    return Err(self.barf(K::Structure, "Anything-But expression name not found"))
+                }
+            };
+            kind = match op.as_ref() {
+                "equals-ignore-case" => AbKind::IgnoreCase,
+                "prefix" => AbKind::Prefix,
+                "suffix" => AbKind::Suffix,
+                "wildcard" => AbKind::Wildcard,
+                _ => {
+                    return Err(self.barf(
+                        K::UnknownOperator,
+                        format!("Unsupported anything-but pattern: {}", op),
+                    ))
+                }
+            };
+            self.jpath.push(Seg::Key(op.to_string()));
+            tok = self.next()?;
+        }
+        if !matches!(tok, Token::StartArray | Token::String(_) | Token::Number(_)) {
+            return Err(self.barf(
+                K::Operand,
+                "Value of anything-but must be an array or single string/number value.",
+            ));
+        }
+        let m = if kind == AbKind::Plain {
+            self.anything_but_plain(tok)?
+        } else {
+            self.anything_but_set(tok, kind)?
+        };
+        self.too_many_elements()?;
+        if kind != AbKind::Plain {
+            self.jpath.pop();
+            self.too_many_elements()?;
+        }
+        Ok(m)
+    }
+
+    fn anything_but_plain(&mut self, tok: Token<'a>) -> Result<Matcher, PatternError> {
+        let mut strings: Vec<Box<str>> = Vec::new();
+        let mut numbers: Vec<f64> = Vec::new();
+        let list = tok == Token::StartArray;
+        let mut tok = if list { self.next()? } else { tok };
+        let mut i = 0;
+        loop {
+            if list {
+                self.jpath.push(Seg::Index(i));
+            }
+            match tok {
+                Token::EndArray if list => {
+                    self.jpath.pop();
+                    break;
+                }
+                Token::String(s) => strings.push(s.into()),
+                Token::Number(n) => numbers.push(self.comparable(n)?),
+                _ => {
+                    return Err(self.barf(
+                        K::Operand,
+                        "Inside anything but list, start|null|boolean is not supported.",
+                    ))
+                }
+            }
+            if !list {
+                break;
+            }
+            self.jpath.pop();
+            i += 1;
+            tok = self.next()?;
+        }
+        match (strings.is_empty(), numbers.is_empty()) {
+            (false, true) => Ok(Matcher::AnythingButStrings(strings)),
+            (true, false) => Ok(Matcher::AnythingButNumbers(numbers)),
+            _ => Err(self.barf(
+                K::Operand,
+                "Inside anything but list, either all values are number or string, mixed type is not supported",
+            )),
+        }
+    }
+
+    fn anything_but_set(&mut self, tok: Token<'a>, kind: AbKind) -> Result<Matcher, PatternError> {
+        let list = tok == Token::StartArray;
+        let mut values: Vec<(String, usize, usize)> = Vec::new();
+        let mut tok = if list { self.next()? } else { tok };
+        let mut i = 0;
+        loop {
+            if list {
+                self.jpath.push(Seg::Index(i));
+            }
+            match tok {
+                Token::EndArray if list => {
+                    self.jpath.pop();
+                    break;
+                }
+                Token::String(s) => {
+                    if matches!(kind, AbKind::Prefix | AbKind::Suffix) && s.is_empty() {
+                        return Err(self.barf(K::Operand, "Null prefix/suffix not allowed"));
+                    }
+                    values.push((s.into_owned(), self.at, i));
+                }
+                _ => {
+                    let msg = match kind {
+                        AbKind::IgnoreCase => "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.",
+                        AbKind::Wildcard => "wildcard match pattern must be a string",
+                        _ => "prefix/suffix match pattern must be a string",
+                    };
+                    return Err(self.barf(K::Operand, msg));
+                }
+            }
+            if !list {
+                break;
+            }
+            self.jpath.pop();
+            i += 1;
+            tok = self.next()?;
+        }
+        Ok(match kind {
+            AbKind::IgnoreCase => Matcher::AnythingButIgnoreCase(
+                values.iter().map(|(s, _, _)| CaseInsensitive::new(s)).collect(),
+            ),
+            AbKind::Prefix => {
+                Matcher::AnythingButPrefix(values.into_iter().map(|(s, _, _)| s.into()).collect())
+            }
+            AbKind::Suffix => {
+                Matcher::AnythingButSuffix(values.into_iter().map(|(s, _, _)| s.into()).collect())
+            }
+            AbKind::Wildcard => {
+                let mut ws = Vec::with_capacity(values.len());
+                for (s, at, idx) in &values {
+                    match Wildcard::parse(s) {
+                        Ok(w) => ws.push(w),
+                        Err(msg) => {
+                            if list {
+                                self.jpath.push(Seg::Index(*idx));
+                            }
+                            self.at = *at;
+                            return Err(self.barf(K::Wildcard, msg));
+                        }
+                    }
+                }
+                Matcher::AnythingButWildcard(ws)
+            }
+            AbKind::Plain => unreachable!("handled by anything_but_plain"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(p: &str) -> String {
+        compile(p.as_bytes(), &Limits::default())
+            .unwrap_err()
+            .message()
+            .to_string()
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(err(r#"{"a":[{"numeric":[]}]}"#), "Invalid member in numeric match: ]");
+        assert_eq!(err(r#"{"a":[{"numeric":[">",0,">",0]}]}"#), "Bad numeric range operator: >");
+        assert_eq!(err(r#"{"a":[{"anything-but":{"prefix":""}}]}"#), "Null prefix/suffix not allowed");
+        assert_eq!(err(r#"{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}"#).split(' ').take(3).collect::<Vec<_>>(), ["Rule", "is", "too"]);
+        assert_eq!(err("{\"a\":[\"b\"]} x"), "Unexpected characters after the end of the document");
+        assert_eq!(err(""), "Filter is not an object");
+    }
+
+    #[test]
+    fn positions() {
+        let e = compile(br#"{"a": {"b": [1, {"prefix": 2}]}}"#, &Limits::default()).unwrap_err();
+        assert_eq!(e.path(), "$.a.b[1].prefix");
+        assert_eq!(e.offset(), 27);
+    }
+
+    #[test]
+    fn or_limit() {
+        let branch = r#"{"$or":[{"a":["1"]},{"b":["2"]},{"c":["3"]},{"d":["4"]},{"e":["5"]},{"f":["6"]},{"g":["7"]},{"h":["8"]},{"i":["9"]},{"j":["0"]}]}"#;
+        let three = format!("{{\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
+        assert_eq!(compile(three.as_bytes(), &Limits::default()).unwrap().branches.len(), 1000);
+        let four = format!("{{\"w\":{b},\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
+        assert_eq!(
+            compile(four.as_bytes(), &Limits::default()).unwrap_err().kind(),
+            K::TooManyCombinations
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! IP addresses and `cidr` ranges, as the reference compares them.
+//!
+//! An address is a string of hexadecimal digits (8 for IPv4, 32 for IPv6),
+//! and a range is a pair of digit strings with open or closed ends. An
+//! event string counts as an address only when it looks like one (the
+//! reference's two regular expressions) and parses as one (Java's
+//! `InetAddress` literal rules: decimal IPv4 octets, leading zeros allowed;
+//! IPv6 groups of hex digits with at most one `::`; IPv4-mapped IPv6
+//! addresses collapse to IPv4).
+
+use smallvec::SmallVec;
+
+/// The hexadecimal digits (as values 0..16) of an address.
+pub(crate) type Nibbles = SmallVec<[u8; 32]>;
+
+/// `[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+`
+fn looks_v4(s: &[u8]) -> bool {
+    let mut parts = 0;
+    for part in s.split(|&b| b == b'.') {
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 4
+}
+
+/// `[0-9a-fA-F:]*:[0-9a-fA-F:]*`
+fn looks_v6(s: &[u8]) -> bool {
+    s.contains(&b':') && s.iter().all(|b| b.is_ascii_hexdigit() || *b == b':')
+}
+
+fn parse_v4(s: &[u8]) -> Option<[u8; 4]> {
+    if s.is_empty() || s.len() > 15 {
+        return None;
+    }
+    let mut out = [0u8; 4];
+    for (i, part) in s.split(|&b| b == b'.').enumerate() {
+        let mut v: u32 = 0;
+        for &d in part {
+            v = v * 10 + (d - b'0') as u32;
+        }
+        if v > 255 || i > 3 {
+            return None;
+        }
+        out[i] = v as u8;
+    }
+    Some(out)
+}
+
+fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
+    if s.len() < 2 {
+        return None;
+    }
+    let mut dst = [0u8; 16];
+    let mut i = 0;
+    if s[0] == b':' {
+        i += 1;
+        if s[i] != b':' {
+            return None;
+        }
+    }
+    let mut colonp: Option<usize> = None;
+    let mut j = 0usize;
+    let mut saw_xdigit = false;
+    let mut val: u32 = 0;
+    while i < s.len() {
+        let ch = s[i];
+        i += 1;
+        if let Some(d) = (ch as char).to_digit(16) {
+            val = (val << 4) | d;
+            if val > 0xffff {
+                return None;
+            }
+            saw_xdigit = true;
+            continue;
+        }
+        // Only ':' is left, by `looks_v6`.
+        if !saw_xdigit {
+            if colonp.is_some() {
+                return None;
+            }
+            colonp = Some(j);
+            continue;
+        } else if i == s.len() {
+            return None;
+        }
+        if j + 2 > 16 {
+            return None;
+        }
+        dst[j] = (val >> 8) as u8;
+        dst[j + 1] = val as u8;
+        j += 2;
+        saw_xdigit = false;
+        val = 0;
+    }
+    if saw_xdigit {
+        if j + 2 > 16 {
+            return None;
+        }
+        dst[j] = (val >> 8) as u8;
+        dst[j + 1] = val as u8;
+        j += 2;
+    }
+    if let Some(cp) = colonp {
+        if j == 16 {
+            return None;
+        }
+        let n = j - cp;
+        for k in 1..=n {
+            dst[16 - k] = dst[cp + n - k];
+            dst[cp + n - k] = 0;
+        }
+        j = 16;
+    }
+    if j != 16 {
+        return None;
+    }
+    Some(dst)
+}
+
+/// The address bytes of `s` if it is an IP address literal (4 or 16 bytes).
+pub(crate) fn parse_ip(s: &str) -> Option<SmallVec<[u8; 16]>> {
+    let b = s.as_bytes();
+    if looks_v4(b) {
+        return parse_v4(b).map(|a| SmallVec::from_slice(&a));
+    }
+    if looks_v6(b) {
+        let a = parse_v6(b)?;
+        if a[..10].iter().all(|&x| x == 0) && a[10] == 0xff && a[11] == 0xff {
+            return Some(SmallVec::from_slice(&a[12..]));
+        }
+        return Some(SmallVec::from_slice(&a));
+    }
+    None
+}
+
+fn to_nibbles(bytes: &[u8]) -> Nibbles {
+    let mut out = Nibbles::new();
+    for &b in bytes {
+        out.push(b >> 4);
+        out.push(b & 0x0f);
+    }
+    out
+}
+
+/// The hex digits of `s` if it is an IP address literal.
+pub(crate) fn ip_nibbles(s: &str) -> Option<Nibbles> {
+    parse_ip(s).map(|a| to_nibbles(&a))
+}
+
+/// A range of addresses over hex-digit strings, compared the way the
+/// reference's byte machine walks a range: digits beyond the range's own
+/// length are not looked at, and a value that ends while still on a bound's
+/// path does not match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    pub(crate) bottom: Nibbles,
+    pub(crate) top: Nibbles,
+    pub(crate) open_bottom: bool,
+    pub(crate) open_top: bool,
+}
+
+impl IpRange {
+    /// A single address (an IP-looking string literal in a pattern).
+    pub(crate) fn single(s: &str) -> Option<IpRange> {
+        let digits = ip_nibbles(s)?;
+        let mut bottom = digits.clone();
+        let mut top = digits;
+        let last = top.len() - 1;
+        if top[last] == 15 {
+            bottom[last] = 14;
+            Some(IpRange {
+                bottom,
+                top,
+                open_bottom: true,
+                open_top: false,
+            })
+        } else {
+            top[last] += 1;
+            Some(IpRange {
+                bottom,
+                top,
+                open_bottom: false,
+                open_top: true,
+            })
+        }
+    }
+
+    /// A `cidr` operand, or the reference's error message.
+    pub(crate) fn cidr(text: &str) -> Result<IpRange, String> {
+        // Java's String.split drops trailing empty strings.
+        let mut parts: Vec<&str> = text.split('/').collect();
+        while parts.len() > 1 && parts.last() == Some(&"") {
+            parts.pop();
+        }
+        if parts.len() == 1 && parts[0].is_empty() {
+            parts.clear();
+        }
+        if parts.len() != 2 {
+            return Err("Malformed CIDR, one '/' required".into());
+        }
+        let bits = parse_java_int(parts[1])
+            .ok_or_else(|| "Malformed CIDR, mask bits must be an integer".to_string())?;
+        if bits < 0 {
+            return Err("Malformed CIDR, mask bits must not be negative".into());
+        }
+        let ip = parts[0];
+        let addr = if looks_v4(ip.as_bytes()) || looks_v6(ip.as_bytes()) {
+            match parse_ip(ip) {
+                Some(a) => a,
+                None => return Err(format!("Invalid IP address: {}", ip)),
+            }
+        } else {
+            return Err(format!("Nonstandard IP address: {}", ip));
+        };
+        let total: i64 = if addr.len() == 4 {
+            if bits > 31 {
+                return Err("IPv4 mask bits must be < 32".into());
+            }
+            32
+        } else {
+            if bits > 127 {
+                return Err("IPv6 mask bits must be < 128".into());
+            }
+            128
+        };
+        let mut host = total - bits;
+        let mut top = addr.clone();
+        for i in (0..top.len()).rev() {
+            if host >= 8 {
+                top[i] = 0xff;
+            } else if host > 0 {
+                top[i] |= (1u8 << host) - 1;
+            }
+            host -= 8;
+        }
+        Ok(IpRange {
+            bottom: to_nibbles(&addr),
+            top: to_nibbles(&top),
+            open_bottom: false,
+            open_top: false,
+        })
+    }
+
+    /// Whether the address digits `v` fall in this range.
+    pub(crate) fn contains(&self, v: &[u8]) -> bool {
+        let (b, t) = (&self.bottom[..], &self.top[..]);
+        let len = b.len();
+        let mut i = 0;
+        while i < len && b[i] == t[i] {
+            match v.get(i) {
+                Some(&d) if d == b[i] => i += 1,
+                _ => return false,
+            }
+        }
+        if i == len {
+            // Equal bounds: matches only if both ends are closed.
+            return !self.open_bottom && !self.open_top;
+        }
+        let Some(&d) = v.get(i) else { return false };
+        if d > b[i] && d < t[i] {
+            return true;
+        }
+        let (bound, open, below) = if d == b[i] {
+            (b, self.open_bottom, false)
+        } else if d == t[i] {
+            (t, self.open_top, true)
+        } else {
+            return false;
+        };
+        for k in i + 1..len {
+            let Some(&d) = v.get(k) else { return false };
+            if (below && d < bound[k]) || (!below && d > bound[k]) {
+                return true;
+            }
+            if d != bound[k] {
+                return false;
+            }
+        }
+        !open
+    }
+}
+
+/// Java's `Integer.parseInt`: optional sign, ASCII digits, 32-bit range.
+fn parse_java_int(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        v = v * 10 + (d - b'0') as i64;
+        if v > i32::MAX as i64 + 1 {
+            return None;
+        }
+    }
+    let v = if neg { -v } else { v };
+    if v > i32::MAX as i64 || v < i32::MIN as i64 {
+        return None;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Nibbles {
+        ip_nibbles(s).unwrap()
+    }
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse_ip("010.0.0.1").unwrap().as_slice(), &[10, 0, 0, 1]);
+        assert!(parse_ip("10.0.0.256").is_none());
+        assert!(parse_ip("10.0.0").is_none());
+        assert_eq!(parse_ip("::ffff:a01:203").unwrap().as_slice(), &[10, 1, 2, 3]);
+        assert_eq!(parse_ip("::1").unwrap().len(), 16);
+        assert!(parse_ip("abc:def").is_none());
+        assert!(parse_ip(":").is_none());
+        assert!(parse_ip("1::2::3").is_none());
+        assert_eq!(parse_ip("0001::").unwrap().len(), 16);
+        assert!(parse_ip("1:2:3:4:5:6:7:8:9").is_none());
+    }
+
+    #[test]
+    fn ranges() {
+        let r = IpRange::cidr("10.0.0.0/24").unwrap();
+        assert!(r.contains(&n("10.0.0.255")));
+        assert!(!r.contains(&n("10.0.1.0")));
+        let any4 = IpRange::cidr("0.0.0.0/0").unwrap();
+        assert!(any4.contains(&n("::1")));
+        let any6 = IpRange::cidr("::/0").unwrap();
+        assert!(any6.contains(&n("1.2.3.4")));
+        let host = IpRange::cidr("10.0.0.7/24").unwrap();
+        assert!(host.contains(&n("10.0.0.200")));
+        let single = IpRange::single("2001:db8::1").unwrap();
+        assert!(single.contains(&n("2001:0db8:0000:0000:0000:0000:0000:0001")));
+        assert!(!single.contains(&n("2001:db8::2")));
+        assert_eq!(
+            IpRange::cidr("10.0.0.1/32").unwrap_err(),
+            "IPv4 mask bits must be < 32"
+        );
+        assert_eq!(
+            IpRange::cidr("bad-filter").unwrap_err(),
+            "Malformed CIDR, one '/' required"
+        );
+        assert_eq!(
+            IpRange::cidr("xx.11.xx/8").unwrap_err(),
+            "Nonstandard IP address: xx.11.xx"
+        );
+        assert_eq!(
+            IpRange::cidr("10.0.0.0/-1").unwrap_err(),
+            "Malformed CIDR, mask bits must not be negative"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The pattern language: parsing, validation and the pattern AST.
+//!
+//! A pattern is compiled, as the reference compiler does it, straight from
+//! the token stream of its raw text: the first problem in document order is
+//! the one reported, number spellings survive, and a repeated key replaces
+//! the earlier value for the same path. `$or` is expanded into a
+//! disjunction of branches (each a conjunction of fields).
+
+mod compile;
+pub(crate) mod ip;
+pub(crate) mod number;
+pub(crate) mod text;
+
+use std::sync::Arc;
+
+pub use self::ip::IpRange;
+pub use self::text::{CaseInsensitive, Wildcard};
+use crate::error::PatternError;
+
+/// Limits applied while compiling patterns. See the setters on
+/// [`MachineBuilder`](crate::MachineBuilder).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest accepted pattern text, in bytes.
+    pub max_pattern_len: usize,
+    /// Deepest accepted nesting of objects and arrays in a pattern.
+    pub max_pattern_depth: usize,
+    /// Most sub-rules one pattern may expand to through `$or`.
+    pub max_or_combinations: usize,
+    /// Highest accepted wildcard complexity (see
+    /// [`MachineBuilder::max_wildcard_complexity`](crate::MachineBuilder::max_wildcard_complexity)).
+    pub max_wildcard_complexity: usize,
+}
+
+/// The deepest pattern nesting that can be configured (the compiler recurses
+/// once per level).
+pub(crate) const PATTERN_DEPTH_CAP: usize = 1000;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_pattern_len: 1 << 20,
+            max_pattern_depth: 128,
+            max_or_combinations: 1000,
+            max_wildcard_complexity: 6,
+        }
+    }
+}
+
+/// One value matcher of a leaf array.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Matcher {
+    /// An exact string (also `{"exactly": …}`).
+    Exact(Box<str>),
+    /// A number literal: equal as a double when both sides are exactly
+    /// representable, or equal as text.
+    Number { text: Box<str>, value: Option<f64> },
+    /// `true`, `false` or `null`.
+    Literal(Literal),
+    Prefix(Box<str>),
+    Suffix(Box<str>),
+    PrefixIgnoreCase(CaseInsensitive),
+    SuffixIgnoreCase(CaseInsensitive),
+    EqualsIgnoreCase(CaseInsensitive),
+    Wildcard(Wildcard),
+    /// `anything-but` with strings.
+    AnythingButStrings(Vec<Box<str>>),
+    /// `anything-but` with numbers (all exactly representable).
+    AnythingButNumbers(Vec<f64>),
+    AnythingButPrefix(Vec<Box<str>>),
+    AnythingButSuffix(Vec<Box<str>>),
+    AnythingButIgnoreCase(Vec<CaseInsensitive>),
+    AnythingButWildcard(Vec<Wildcard>),
+    /// `numeric`: an interval of doubles.
+    Numeric(Interval),
+    /// `cidr`, or an IP-looking string literal.
+    Ip(IpRange),
+    /// `exists`
+    Exists(bool),
+}
+
+/// `true`, `false` or `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Literal {
+    True,
+    False,
+    Null,
+}
+
+/// A numeric interval; a missing bound is unbounded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Interval {
+    /// `(value, open)`
+    pub(crate) low: Option<(f64, bool)>,
+    /// `(value, open)`
+    pub(crate) high: Option<(f64, bool)>,
+}
+
+impl Interval {
+    pub(crate) fn contains(&self, v: f64) -> bool {
+        let lo_ok = match self.low {
+            None => true,
+            Some((b, true)) => v > b,
+            Some((b, false)) => v >= b,
+        };
+        let hi_ok = match self.high {
+            None => true,
+            Some((b, true)) => v < b,
+            Some((b, false)) => v <= b,
+        };
+        lo_ok && hi_ok
+    }
+}
+
+/// One field of a branch: a dotted path and the leaf array's matchers (an OR).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Field {
+    pub(crate) path: Arc<str>,
+    pub(crate) matchers: Arc<[Matcher]>,
+}
+
+/// A conjunction of fields, sorted by path in the reference's order (UTF-16
+/// code units), one field per path.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Branch {
+    pub(crate) fields: Vec<Field>,
+}
+
+/// A compiled, validated event pattern.
+///
+/// Most users never hold one: [`MachineBuilder::add_rule`](crate::MachineBuilder::add_rule)
+/// parses patterns itself. `Pattern::parse` is for validating a pattern on
+/// its own, and for the [reference evaluator](crate::reference).
+///
+/// ```
+/// let p = evmatch::Pattern::parse(r#"{"source": ["aws.ec2"], "$or": [{"a": [1]}, {"b": [2]}]}"#)?;
+/// assert_eq!(p.branch_count(), 2);
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    pub(crate) branches: Vec<Branch>,
+}
+
+impl Pattern {
+    /// Parses and validates a pattern with the default [`Limits`].
+    pub fn parse(text: impl AsRef<[u8]>) -> Result<Pattern, PatternError> {
+        Pattern::parse_with(text, &Limits::default())
+    }
+
+    /// Parses and validates a pattern with the given limits.
+    pub fn parse_with(text: impl AsRef<[u8]>, limits: &Limits) -> Result<Pattern, PatternError> {
+        compile::compile(text.as_ref(), limits)
+    }
+
+    /// How many sub-rules the pattern expands to through `$or` (1 without
+    /// `$or`).
+    pub fn branch_count(&self) -> usize {
+        self.branches.len()
+    }
+}
+
+/// Compares two strings in Java's `String.compareTo` order (UTF-16 code
+/// units), the order in which the reference walks fields.
+pub(crate) fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    // Byte order equals code-point order; UTF-16 order differs only where a
+    // supplementary character meets U+E000..U+FFFF.
+    if a.is_ascii() || b.is_ascii() {
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}

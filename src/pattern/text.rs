@@ -1,0 +1,274 @@
+//! String operators: `equals-ignore-case` (and the ignore-case forms of
+//! `prefix` and `suffix`) and `wildcard`.
+
+/// An ignore-case operand: for each of its characters, the strings an event
+/// may hold in its place: the character itself, its full lower-case mapping
+/// and its full upper-case mapping (locale-independent, per character).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseInsensitive {
+    pub(crate) alternatives: Vec<Vec<String>>,
+}
+
+impl CaseInsensitive {
+    pub(crate) fn new(operand: &str) -> CaseInsensitive {
+        let alternatives = operand
+            .chars()
+            .map(|c| {
+                let mut alts = vec![c.to_string()];
+                for s in [c.to_lowercase().collect::<String>(), c.to_uppercase().collect()] {
+                    if !alts.contains(&s) {
+                        alts.push(s);
+                    }
+                }
+                alts
+            })
+            .collect();
+        CaseInsensitive { alternatives }
+    }
+
+    /// The end offsets at which the operand can match `s` from its start.
+    fn ends(&self, s: &str) -> Vec<usize> {
+        let mut at = vec![0usize];
+        for alts in &self.alternatives {
+            let mut next = Vec::new();
+            for &p in &at {
+                for a in alts {
+                    if s[p..].starts_with(a.as_str()) && !next.contains(&(p + a.len())) {
+                        next.push(p + a.len());
+                    }
+                }
+            }
+            if next.is_empty() {
+                return next;
+            }
+            at = next;
+        }
+        at
+    }
+
+    /// `equals-ignore-case`
+    pub(crate) fn equals(&self, s: &str) -> bool {
+        self.ends(s).contains(&s.len())
+    }
+
+    /// `prefix` with `equals-ignore-case`
+    pub(crate) fn is_prefix_of(&self, s: &str) -> bool {
+        !self.ends(s).is_empty()
+    }
+
+    /// `suffix` with `equals-ignore-case`
+    pub(crate) fn is_suffix_of(&self, s: &str) -> bool {
+        let mut at = vec![s.len()];
+        for alts in self.alternatives.iter().rev() {
+            let mut next = Vec::new();
+            for &p in &at {
+                for a in alts {
+                    if s[..p].ends_with(a.as_str()) && !next.contains(&(p - a.len())) {
+                        next.push(p - a.len());
+                    }
+                }
+            }
+            if next.is_empty() {
+                return false;
+            }
+            at = next;
+        }
+        true
+    }
+}
+
+/// A parsed `wildcard` operand: literal runs separated by `*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wildcard {
+    /// The literal parts; a `*` stands between each two consecutive parts.
+    pub(crate) parts: Vec<String>,
+}
+
+impl Wildcard {
+    /// Parses a wildcard operand with the reference's escapes (`\*` and
+    /// `\\`) and errors. Positions in messages are byte offsets in the
+    /// operand wrapped in quotes, as the reference reports them.
+    pub(crate) fn parse(text: &str) -> Result<Wildcard, String> {
+        let b = text.as_bytes();
+        let mut parts = vec![Vec::new()];
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => match b.get(i + 1) {
+                    Some(&c @ (b'*' | b'\\')) => {
+                        parts.last_mut().unwrap().push(c);
+                        i += 2;
+                    }
+                    _ => return Err(format!("Invalid escape character at pos {}", i + 1)),
+                },
+                b'*' => {
+                    if b.get(i + 1) == Some(&b'*') {
+                        return Err(format!("Consecutive wildcard characters at pos {}", i + 1));
+                    }
+                    parts.push(Vec::new());
+                    i += 1;
+                }
+                c => {
+                    parts.last_mut().unwrap().push(c);
+                    i += 1;
+                }
+            }
+        }
+        Ok(Wildcard {
+            parts: parts
+                .into_iter()
+                .map(|p| String::from_utf8(p).expect("split at ASCII bytes"))
+                .collect(),
+        })
+    }
+
+    /// Whether the whole of `s` matches.
+    pub(crate) fn matches(&self, s: &str) -> bool {
+        let s = s.as_bytes();
+        let n = self.parts.len();
+        let first = self.parts[0].as_bytes();
+        if n == 1 {
+            return s == first;
+        }
+        let last = self.parts[n - 1].as_bytes();
+        if s.len() < first.len() + last.len() || !s.starts_with(first) || !s.ends_with(last) {
+            return false;
+        }
+        // Middle parts: leftmost placement is optimal for `*`-only globs.
+        let mut pos = first.len();
+        let end = s.len() - last.len();
+        for part in &self.parts[1..n - 1] {
+            let p = part.as_bytes();
+            match memchr::memmem::find(&s[pos..end], p) {
+                Some(at) => pos += at + p.len(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// The most states of this operand's automaton that one input can hold
+    /// at once (the reference's measure of wildcard complexity), or `None`
+    /// when exploring them would take more than `budget` steps.
+    pub(crate) fn complexity(&self, budget: usize) -> Option<usize> {
+        // Units: literal bytes and stars; state i = units[..i] consumed.
+        #[derive(Clone, Copy, PartialEq)]
+        enum Unit {
+            Byte(u8),
+            Star,
+        }
+        let mut units = Vec::new();
+        for (k, part) in self.parts.iter().enumerate() {
+            if k > 0 {
+                units.push(Unit::Star);
+            }
+            units.extend(part.bytes().map(Unit::Byte));
+        }
+        let n = units.len();
+        let closure = |set: &mut Vec<usize>| {
+            let mut k = 0;
+            while k < set.len() {
+                let s = set[k];
+                if s < n && units[s] == Unit::Star && !set.contains(&(s + 1)) {
+                    set.push(s + 1);
+                }
+                k += 1;
+            }
+            set.sort_unstable();
+        };
+        let mut alphabet: Vec<u8> = units
+            .iter()
+            .filter_map(|u| match u {
+                Unit::Byte(b) => Some(*b),
+                Unit::Star => None,
+            })
+            .collect();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        // A byte that appears in no literal.
+        if let Some(other) = (0u8..=255).find(|b| !alphabet.contains(b)) {
+            alphabet.push(other);
+        }
+        let mut start = vec![0];
+        closure(&mut start);
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::new();
+        let mut max = start.len();
+        seen.insert(start.clone());
+        queue.push_back(start);
+        let mut steps = 0usize;
+        while let Some(set) = queue.pop_front() {
+            for &b in &alphabet {
+                steps += set.len();
+                if steps > budget {
+                    return None;
+                }
+                let mut next = Vec::new();
+                for &s in &set {
+                    if s >= n {
+                        continue;
+                    }
+                    match units[s] {
+                        Unit::Star => next.push(s),
+                        Unit::Byte(c) if c == b => next.push(s + 1),
+                        Unit::Byte(_) => {}
+                    }
+                }
+                next.dedup();
+                closure(&mut next);
+                next.dedup();
+                if next.is_empty() {
+                    continue;
+                }
+                max = max.max(next.len());
+                if seen.insert(next.clone()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        Some(max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_case() {
+        let c = CaseInsensitive::new("ß");
+        assert!(c.equals("ß") && c.equals("SS") && !c.equals("ss"));
+        let c = CaseInsensitive::new("İ");
+        assert!(c.equals("İ") && c.equals("i\u{307}") && !c.equals("i"));
+        let c = CaseInsensitive::new("STRAß");
+        assert!(c.is_prefix_of("straße") && c.is_prefix_of("STRASSE") && !c.is_prefix_of("strasse"));
+        let c = CaseInsensitive::new("ÉS");
+        assert!(c.is_suffix_of("cafés") && c.is_suffix_of("És") && !c.is_suffix_of("cafes"));
+        assert!(CaseInsensitive::new("").is_suffix_of("x"));
+    }
+
+    #[test]
+    fn wildcard() {
+        let w = Wildcard::parse("a*b*c").unwrap();
+        assert!(w.matches("abc") && w.matches("aXbYc") && !w.matches("acb"));
+        assert!(Wildcard::parse("*").unwrap().matches(""));
+        assert!(Wildcard::parse("").unwrap().matches(""));
+        assert!(!Wildcard::parse("").unwrap().matches("a"));
+        assert!(Wildcard::parse("*ab*ab*").unwrap().matches("abab"));
+        assert!(!Wildcard::parse("*ab*ab*").unwrap().matches("ab"));
+        assert!(Wildcard::parse("a\\*b").unwrap().matches("a*b"));
+        assert_eq!(
+            Wildcard::parse("ab**c").unwrap_err(),
+            "Consecutive wildcard characters at pos 3"
+        );
+        assert_eq!(
+            Wildcard::parse("ab\\c").unwrap_err(),
+            "Invalid escape character at pos 3"
+        );
+        assert_eq!(
+            Wildcard::parse("abc\\").unwrap_err(),
+            "Invalid escape character at pos 4"
+        );
+        assert!(Wildcard::parse("\\**").unwrap().matches("*abc"));
+    }
+}

@@ -1,0 +1,261 @@
+//! The reference evaluator: a plain interpreter of the pattern AST over a
+//! parsed event.
+//!
+//! It is written to be obviously right, not fast. The event is flattened into
+//! `(path, value, array membership)` leaves, sorted by path as the reference
+//! library sorts them; each `$or` branch of a rule is then matched field by
+//! field, in path order, with a backtracking search that keeps the array
+//! elements chosen so far consistent (two fields of one rule never come from
+//! different elements of the same array). `exists: false` holds when no leaf
+//! at its path is consistent with the elements chosen so far.
+//!
+//! The compiled [`Machine`](crate::Machine) must agree with it on every rule
+//! set and every event; tests, fuzz targets and benchmarks hold the two
+//! against each other.
+//!
+//! ```
+//! use evmatch::reference::Reference;
+//!
+//! let mut r = Reference::new();
+//! r.add_rule("big", r#"{"size": [{"numeric": [">", 10]}]}"#)?;
+//! r.add_rule("red", r#"{"color": ["red"]}"#)?;
+//! assert_eq!(r.matches(br#"{"size": 12, "color": "red"}"#)?, ["big", "red"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::error::{EventError, EventErrorKind, PatternError};
+use crate::json::{parse_value, Value};
+use crate::pattern::ip::ip_nibbles;
+use crate::pattern::number::comparable;
+use crate::pattern::{utf16_cmp, Branch, Limits, Literal, Matcher, Pattern};
+
+/// The default nesting limit for events.
+pub(crate) const DEFAULT_EVENT_DEPTH: usize = 128;
+
+/// One leaf of a flattened event.
+#[derive(Debug)]
+pub(crate) struct Leaf<'v> {
+    pub(crate) path: String,
+    pub(crate) value: &'v Value,
+    /// `(array id, element index)` for each enclosing array whose element
+    /// is an object or an array on the way to this leaf.
+    pub(crate) membership: Vec<(u32, u32)>,
+}
+
+/// Flattens an event object into its leaves, sorted by path (stable, so
+/// leaves of one path keep document order).
+pub(crate) fn flatten(event: &Value) -> Vec<Leaf<'_>> {
+    enum Work<'v> {
+        Member(String, &'v Value, Vec<(u32, u32)>),
+    }
+    let mut out = Vec::new();
+    let mut next_array = 0u32;
+    let Value::Object(members) = event else {
+        return out;
+    };
+    // An explicit stack, in reverse so that document order is kept.
+    let mut stack: Vec<Work<'_>> = members
+        .iter()
+        .rev()
+        .map(|(k, v)| Work::Member(k.clone(), v, Vec::new()))
+        .collect();
+    while let Some(Work::Member(path, value, membership)) = stack.pop() {
+        match value {
+            Value::Object(members) => {
+                for (k, v) in members.iter().rev() {
+                    stack.push(Work::Member(format!("{}.{}", path, k), v, membership.clone()));
+                }
+            }
+            Value::Array(items) => {
+                let id = next_array;
+                next_array += 1;
+                // Items are expanded in order: push them reversed. Array ids
+                // are given in document order of the arrays' openings, which
+                // is all that matters (ids only need to be distinct).
+                for (i, item) in items.iter().enumerate().rev() {
+                    let mut m = membership.clone();
+                    if matches!(item, Value::Object(_) | Value::Array(_)) {
+                        m.push((id, i as u32));
+                    }
+                    stack.push(Work::Member(path.clone(), item, m));
+                }
+            }
+            _ => out.push(Leaf {
+                path,
+                value,
+                membership,
+            }),
+        }
+    }
+    out.sort_by(|a, b| utf16_cmp(&a.path, &b.path));
+    out
+}
+
+/// Merges two memberships, or `None` if they disagree on some array.
+fn consistent(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
+    let mut out = a.to_vec();
+    for &(id, idx) in b {
+        match a.iter().find(|(i, _)| *i == id) {
+            Some(&(_, j)) if j != idx => return None,
+            Some(_) => {}
+            None => out.push((id, idx)),
+        }
+    }
+    Some(out)
+}
+
+/// Whether one matcher accepts one leaf value.
+pub(crate) fn value_matches(m: &Matcher, v: &Value) -> bool {
+    match (m, v) {
+        (Matcher::Exact(s), Value::String(e)) => **s == **e,
+        (Matcher::Number { text, value }, Value::Number(e)) => {
+            **text == **e
+                || matches!((value, comparable(e)), (Some(a), Some(b)) if *a == b)
+        }
+        (Matcher::Literal(Literal::True), Value::Bool(true)) => true,
+        (Matcher::Literal(Literal::False), Value::Bool(false)) => true,
+        (Matcher::Literal(Literal::Null), Value::Null) => true,
+        (Matcher::Prefix(p), Value::String(e)) => e.starts_with(&**p),
+        (Matcher::Suffix(p), Value::String(e)) => e.ends_with(&**p),
+        (Matcher::PrefixIgnoreCase(c), Value::String(e)) => c.is_prefix_of(e),
+        (Matcher::SuffixIgnoreCase(c), Value::String(e)) => c.is_suffix_of(e),
+        (Matcher::EqualsIgnoreCase(c), Value::String(e)) => c.equals(e),
+        (Matcher::Wildcard(w), Value::String(e)) => w.matches(e),
+        (Matcher::AnythingButStrings(set), v) => match v {
+            Value::String(e) => !set.iter().any(|s| **s == **e),
+            _ => true,
+        },
+        (Matcher::AnythingButNumbers(set), v) => match v {
+            Value::Number(e) => match comparable(e) {
+                Some(x) => !set.contains(&x),
+                None => true,
+            },
+            _ => true,
+        },
+        (Matcher::AnythingButPrefix(set), v) => match v {
+            Value::String(e) => !set.iter().any(|p| e.starts_with(&**p)),
+            _ => true,
+        },
+        (Matcher::AnythingButSuffix(set), v) => match v {
+            Value::String(e) => !set.iter().any(|p| e.ends_with(&**p)),
+            _ => true,
+        },
+        (Matcher::AnythingButIgnoreCase(set), v) => match v {
+            Value::String(e) => !set.iter().any(|c| c.equals(e)),
+            _ => true,
+        },
+        (Matcher::AnythingButWildcard(set), v) => match v {
+            Value::String(e) => !set.iter().any(|w| w.matches(e)),
+            _ => true,
+        },
+        (Matcher::Numeric(iv), Value::Number(e)) => comparable(e).is_some_and(|x| iv.contains(x)),
+        (Matcher::Ip(r), Value::String(e)) => ip_nibbles(e).is_some_and(|n| r.contains(&n)),
+        (Matcher::Exists(true), _) => true,
+        _ => false,
+    }
+}
+
+/// Whether one `$or` branch matches the flattened event.
+pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>]) -> bool {
+    fn search(branch: &Branch, leaves: &[Leaf<'_>], i: usize, membership: &[(u32, u32)]) -> bool {
+        let Some(field) = branch.fields.get(i) else {
+            return true;
+        };
+        let start = leaves.partition_point(|l| utf16_cmp(&l.path, &field.path).is_lt());
+        let same = leaves[start..]
+            .iter()
+            .take_while(|l| *l.path == *field.path);
+        let mut any_consistent = false;
+        for leaf in same {
+            let Some(merged) = consistent(membership, &leaf.membership) else {
+                continue;
+            };
+            any_consistent = true;
+            if field.matchers.iter().any(|m| value_matches(m, leaf.value))
+                && search(branch, leaves, i + 1, &merged)
+            {
+                return true;
+            }
+        }
+        if !any_consistent && field.matchers.contains(&Matcher::Exists(false)) {
+            return search(branch, leaves, i + 1, membership);
+        }
+        false
+    }
+    search(branch, leaves, 0, &[])
+}
+
+/// Whether a pattern matches a parsed event.
+pub(crate) fn pattern_matches(p: &Pattern, leaves: &[Leaf<'_>]) -> bool {
+    p.branches.iter().any(|b| branch_matches(b, leaves))
+}
+
+/// Parses an event as the engine must: valid JSON, an object, not too deep.
+pub(crate) fn parse_event(event: &[u8], max_depth: usize) -> Result<Value, EventError> {
+    let v = parse_value(event, max_depth).map_err(EventError::from_syntax)?;
+    if !matches!(v, Value::Object(_)) {
+        let at = event
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(0);
+        return Err(EventError::new(
+            EventErrorKind::NotAnObject,
+            "Event must be a JSON object",
+            at,
+        ));
+    }
+    Ok(v)
+}
+
+/// A rule set evaluated by the reference interpreter.
+///
+/// Same contract as [`Machine`](crate::Machine): rules added under one name
+/// are ORed; [`matches`](Reference::matches) returns the matching names,
+/// sorted, each once.
+#[derive(Clone, Debug, Default)]
+pub struct Reference {
+    rules: Vec<(String, Pattern)>,
+    limits: Limits,
+}
+
+impl Reference {
+    /// An empty rule set with default limits.
+    pub fn new() -> Reference {
+        Reference::default()
+    }
+
+    /// Adds a rule; a rule with the same name as an earlier one widens it.
+    pub fn add_rule(&mut self, name: &str, pattern: impl AsRef<[u8]>) -> Result<(), PatternError> {
+        let p = Pattern::parse_with(pattern, &self.limits)?;
+        self.rules.push((name.to_owned(), p));
+        Ok(())
+    }
+
+    /// The names of the rules that match `event`, sorted, each once.
+    pub fn matches(&self, event: &[u8]) -> Result<Vec<String>, EventError> {
+        let v = parse_event(event, DEFAULT_EVENT_DEPTH)?;
+        Ok(self.matches_value(&v))
+    }
+
+    /// Like [`matches`](Reference::matches), for an already parsed event.
+    pub fn matches_value(&self, event: &Value) -> Vec<String> {
+        let leaves = flatten(event);
+        let mut out: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|(_, p)| pattern_matches(p, &leaves))
+            .map(|(n, _)| n.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Parses a JSON document into a [`Value`] that keeps number spellings and
+/// repeated member names, as the reference evaluator needs them.
+pub fn parse(event: &[u8]) -> Result<Value, EventError> {
+    parse_value(event, DEFAULT_EVENT_DEPTH).map_err(EventError::from_syntax)
+}
+
+pub use crate::json::Value as EventValue;
