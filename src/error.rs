@@ -154,7 +154,9 @@ pub(crate) fn annotate(text: &[u8], offset: usize) -> String {
         .position(|&b| b == b'\n')
         .map_or(text.len(), |p| offset + p);
     let line = String::from_utf8_lossy(&text[start..end]);
-    let col = String::from_utf8_lossy(&text[start..offset]).chars().count();
+    let col = String::from_utf8_lossy(&text[start..offset])
+        .chars()
+        .count();
     format!("{}\n{}^", line, " ".repeat(col))
 }
 
@@ -220,7 +222,11 @@ pub struct EventError {
 impl EventError {
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(kind: EventErrorKind, message: impl Into<String>, offset: usize) -> EventError {
+    pub(crate) fn new(
+        kind: EventErrorKind,
+        message: impl Into<String>,
+        offset: usize,
+    ) -> EventError {
         EventError {
             inner: Box::new((kind, message.into(), offset)),
         }

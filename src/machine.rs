@@ -73,7 +73,11 @@ impl MachineBuilder {
     /// assert_eq!(m.matches(br#"{"b": "y"}"#)?, ["r"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn add_rule(&mut self, name: &str, pattern: impl AsRef<[u8]>) -> Result<&mut Self, PatternError> {
+    pub fn add_rule(
+        &mut self,
+        name: &str,
+        pattern: impl AsRef<[u8]>,
+    ) -> Result<&mut Self, PatternError> {
         let p = Pattern::parse_with(pattern, &self.limits)?;
         self.add_pattern(name, p);
         Ok(self)
@@ -126,8 +130,8 @@ impl MachineBuilder {
     }
 
     /// The highest accepted complexity of one `wildcard` operand: the most
-    /// states of its automaton that a worst-case input holds at once
-    /// (default 6). EventBridge rejects, for example,
+    /// `*` states of its automaton that a worst-case input holds active at
+    /// once (default 5). EventBridge rejects, for example,
     /// `*:*:*:*:*:event-bus/*` as too complex, while ordinary patterns such
     /// as `arn:aws:events:us-east-1:*:event-bus/*` pass.
     pub fn max_wildcard_complexity(&mut self, n: usize) -> &mut Self {
@@ -150,9 +154,16 @@ impl MachineBuilder {
                 patterns: r.patterns.clone(),
             })
             .collect();
+        let mut numeric = reference::NumericPaths::default();
+        for r in &self.rules {
+            for p in &r.patterns {
+                numeric.add(p);
+            }
+        }
         Machine {
             inner: Arc::new(Inner {
                 rules,
+                numeric,
                 max_event_depth: self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH),
             }),
         }
@@ -162,6 +173,7 @@ impl MachineBuilder {
 #[derive(Debug)]
 struct Inner {
     rules: Vec<Rule>,
+    numeric: reference::NumericPaths,
     max_event_depth: usize,
 }
 
@@ -287,7 +299,7 @@ impl Machine {
             if rule
                 .patterns
                 .iter()
-                .any(|p| reference::pattern_matches(p, &leaves))
+                .any(|p| reference::pattern_matches(p, &leaves, &self.inner.numeric))
             {
                 f(RuleId(i as u32));
             }

@@ -63,7 +63,11 @@ pub(crate) fn flatten(event: &Value) -> Vec<Leaf<'_>> {
         match value {
             Value::Object(members) => {
                 for (k, v) in members.iter().rev() {
-                    stack.push(Work::Member(format!("{}.{}", path, k), v, membership.clone()));
+                    stack.push(Work::Member(
+                        format!("{}.{}", path, k),
+                        v,
+                        membership.clone(),
+                    ));
                 }
             }
             Value::Array(items) => {
@@ -104,13 +108,53 @@ fn consistent(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
     Some(out)
 }
 
-/// Whether one matcher accepts one leaf value.
-pub(crate) fn value_matches(m: &Matcher, v: &Value) -> bool {
+/// Whether a matcher makes the reference library read event numbers at its
+/// field as numbers (its per-field "has numeric" flag).
+pub(crate) fn is_numeric_bearing(m: &Matcher) -> bool {
+    matches!(
+        m,
+        Matcher::Number { value: Some(_), .. }
+            | Matcher::Numeric(_)
+            | Matcher::AnythingButNumbers(_)
+    )
+}
+
+/// The fields at which some rule of a rule set is numeric-bearing.
+///
+/// This is the one place where one rule affects another in the reference
+/// library: an IP range (`cidr`, or an IP-looking literal) compares against
+/// the raw text of an event number, except in a value machine where some
+/// rule reads numbers as numbers; there a number that is exactly
+/// representable is only a number, and never falls in an IP range. The
+/// reference keeps one value machine per field path and per preceding
+/// fields of the branch (`Field::state`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NumericPaths(std::collections::HashSet<(u64, std::sync::Arc<str>)>);
+
+impl NumericPaths {
+    pub(crate) fn add(&mut self, p: &Pattern) {
+        for b in &p.branches {
+            for f in &b.fields {
+                if f.matchers.iter().any(is_numeric_bearing) {
+                    self.0.insert((f.state, f.path.clone()));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn contains(&self, field: &crate::pattern::Field) -> bool {
+        self.0.contains(&(field.state, field.path.clone()))
+    }
+}
+
+/// Whether one matcher accepts one leaf value. `numeric_field` tells
+/// whether the rule set reads numbers at this field as numbers (see
+/// [`NumericPaths`]).
+pub(crate) fn value_matches(m: &Matcher, v: &Value, numeric_field: bool) -> bool {
     match (m, v) {
         (Matcher::Exact(s), Value::String(e)) => **s == **e,
         (Matcher::Number { text, value }, Value::Number(e)) => {
-            **text == **e
-                || matches!((value, comparable(e)), (Some(a), Some(b)) if *a == b)
+            **text == **e || matches!((value, comparable(e)), (Some(a), Some(b)) if *a == b)
         }
         (Matcher::Literal(Literal::True), Value::Bool(true)) => true,
         (Matcher::Literal(Literal::False), Value::Bool(false)) => true,
@@ -150,14 +194,24 @@ pub(crate) fn value_matches(m: &Matcher, v: &Value) -> bool {
         },
         (Matcher::Numeric(iv), Value::Number(e)) => comparable(e).is_some_and(|x| iv.contains(x)),
         (Matcher::Ip(r), Value::String(e)) => ip_nibbles(e).is_some_and(|n| r.contains(&n)),
+        // The reference runs an IP range over a number's raw text.
+        (Matcher::Ip(r), Value::Number(e)) => {
+            !(numeric_field && comparable(e).is_some()) && r.contains(e.as_bytes())
+        }
         (Matcher::Exists(true), _) => true,
         _ => false,
     }
 }
 
 /// Whether one `$or` branch matches the flattened event.
-pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>]) -> bool {
-    fn search(branch: &Branch, leaves: &[Leaf<'_>], i: usize, membership: &[(u32, u32)]) -> bool {
+pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>], numeric: &NumericPaths) -> bool {
+    fn search(
+        branch: &Branch,
+        leaves: &[Leaf<'_>],
+        numeric: &NumericPaths,
+        i: usize,
+        membership: &[(u32, u32)],
+    ) -> bool {
         let Some(field) = branch.fields.get(i) else {
             return true;
         };
@@ -166,28 +220,34 @@ pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>]) -> bool {
             .iter()
             .take_while(|l| *l.path == *field.path);
         let mut any_consistent = false;
+        let numeric_field = numeric.contains(field);
         for leaf in same {
             let Some(merged) = consistent(membership, &leaf.membership) else {
                 continue;
             };
             any_consistent = true;
-            if field.matchers.iter().any(|m| value_matches(m, leaf.value))
-                && search(branch, leaves, i + 1, &merged)
+            if field
+                .matchers
+                .iter()
+                .any(|m| value_matches(m, leaf.value, numeric_field))
+                && search(branch, leaves, numeric, i + 1, &merged)
             {
                 return true;
             }
         }
         if !any_consistent && field.matchers.contains(&Matcher::Exists(false)) {
-            return search(branch, leaves, i + 1, membership);
+            return search(branch, leaves, numeric, i + 1, membership);
         }
         false
     }
-    search(branch, leaves, 0, &[])
+    search(branch, leaves, numeric, 0, &[])
 }
 
 /// Whether a pattern matches a parsed event.
-pub(crate) fn pattern_matches(p: &Pattern, leaves: &[Leaf<'_>]) -> bool {
-    p.branches.iter().any(|b| branch_matches(b, leaves))
+pub(crate) fn pattern_matches(p: &Pattern, leaves: &[Leaf<'_>], numeric: &NumericPaths) -> bool {
+    p.branches
+        .iter()
+        .any(|b| branch_matches(b, leaves, numeric))
 }
 
 /// Parses an event as the engine must: valid JSON, an object, not too deep.
@@ -216,6 +276,7 @@ pub(crate) fn parse_event(event: &[u8], max_depth: usize) -> Result<Value, Event
 pub struct Reference {
     rules: Vec<(String, Pattern)>,
     limits: Limits,
+    numeric: NumericPaths,
 }
 
 impl Reference {
@@ -227,6 +288,7 @@ impl Reference {
     /// Adds a rule; a rule with the same name as an earlier one widens it.
     pub fn add_rule(&mut self, name: &str, pattern: impl AsRef<[u8]>) -> Result<(), PatternError> {
         let p = Pattern::parse_with(pattern, &self.limits)?;
+        self.numeric.add(&p);
         self.rules.push((name.to_owned(), p));
         Ok(())
     }
@@ -243,7 +305,7 @@ impl Reference {
         let mut out: Vec<String> = self
             .rules
             .iter()
-            .filter(|(_, p)| pattern_matches(p, &leaves))
+            .filter(|(_, p)| pattern_matches(p, &leaves, &self.numeric))
             .map(|(n, _)| n.clone())
             .collect();
         out.sort();

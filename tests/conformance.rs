@@ -45,7 +45,11 @@ fn run_case(case: &Value, out: &mut Outcome) {
                 let msg = msg.as_str().unwrap();
                 let syntax_ok = e.kind() == PatternErrorKind::Syntax && !is_json(text);
                 if e.message() != msg && !syntax_ok {
-                    fail(format!("rule {name}: message {:?}, expected {:?}", e.message(), msg));
+                    fail(format!(
+                        "rule {name}: message {:?}, expected {:?}",
+                        e.message(),
+                        msg
+                    ));
                 }
                 // `add_rule` must agree with `Pattern::parse` and leave the
                 // builder untouched.
@@ -96,7 +100,9 @@ fn run_case(case: &Value, out: &mut Outcome) {
             Err(e) => fail(format!("event {i} refused by the reference evaluator: {e}")),
             Ok(names) => {
                 if names != want {
-                    fail(format!("event {i}: reference evaluator got {names:?}, expected {want:?}"));
+                    fail(format!(
+                        "event {i}: reference evaluator got {names:?}, expected {want:?}"
+                    ));
                 }
             }
         }
@@ -106,13 +112,19 @@ fn run_case(case: &Value, out: &mut Outcome) {
         let mut names: Vec<&str> = ids.iter().map(|&id| machine.rule_name(id)).collect();
         names.sort();
         if names != want {
-            fail(format!("event {i}: find() got {names:?}, expected {want:?}"));
+            fail(format!(
+                "event {i}: find() got {names:?}, expected {want:?}"
+            ));
         }
     }
 }
 
 fn run_file(file: &str) {
-    let path = format!("{}/testdata/conformance/{}", env!("CARGO_MANIFEST_DIR"), file);
+    let path = format!(
+        "{}/testdata/conformance/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        file
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut out = Outcome {
         cases: 0,

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use super::ip::IpRange;
@@ -90,7 +91,10 @@ pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternEr
     let mut rules: Vec<RuleMap> = Vec::new();
     // Empty (or all-white-space) text is "not an object", as for the
     // reference, whose parser yields no token at all.
-    if text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+    if text
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         return Err(c.barf(K::NotAnObject, "Filter is not an object"));
     }
     match c.next()? {
@@ -104,9 +108,19 @@ pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternEr
         .map(|m| {
             let mut fields: Vec<Field> = m
                 .into_iter()
-                .map(|(path, matchers)| Field { path, matchers })
+                .map(|(path, matchers)| Field {
+                    path,
+                    matchers,
+                    state: 0,
+                })
                 .collect();
             fields.sort_by(|a, b| utf16_cmp(&a.path, &b.path));
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for f in &mut fields {
+                f.state = h.finish();
+                f.path.hash(&mut h);
+                format!("{:?}", f.matchers).hash(&mut h);
+            }
             Branch { fields }
         })
         .collect();
@@ -120,7 +134,8 @@ impl<'a> Compiler<'a> {
             match seg {
                 Seg::Key(k) => {
                     let plain = !k.is_empty()
-                        && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                        && k.chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
                     if plain {
                         s.push('.');
                         s.push_str(k);
@@ -213,7 +228,10 @@ impl<'a> Compiler<'a> {
             if in_or && RESERVED_IN_OR.contains(&name.as_ref()) {
                 return Err(self.barf(
                     K::Structure,
-                    format!("{} is Ruler reserved fieldName which cannot be used inside $or.", name),
+                    format!(
+                        "{} is Ruler reserved fieldName which cannot be used inside $or.",
+                        name
+                    ),
                 ));
             }
             let path = if prefix.is_empty() {
@@ -414,7 +432,10 @@ impl<'a> Compiler<'a> {
                 Matcher::Wildcard(w)
             }
             _ => {
-                return Err(self.barf(K::UnknownOperator, format!("Unrecognized match type {}", name)))
+                return Err(self.barf(
+                    K::UnknownOperator,
+                    format!("Unrecognized match type {}", name),
+                ))
             }
         };
         self.jpath.pop();
@@ -436,7 +457,11 @@ impl<'a> Compiler<'a> {
     /// `{"equals-ignore-case": "…"}` inside `prefix` or `suffix`; the
     /// opening brace has been read.
     fn ignore_case_operand(&mut self, prefix: bool) -> Result<CaseInsensitive, PatternError> {
-        let (what, cap) = if prefix { ("prefix", "Prefix") } else { ("suffix", "Suffix") };
+        let (what, cap) = if prefix {
+            ("prefix", "Prefix")
+        } else {
+            ("suffix", "Suffix")
+        };
         let name = match self.next()? {
             Token::FieldName(n) => n,
             _ => return Err(self.barf(K::Structure, format!("{} expression name not found", cap))),
@@ -479,9 +504,8 @@ impl<'a> Compiler<'a> {
             Token::Number(n) => Some(n),
             _ => None,
         };
-        let must_be_numeric = |c: &Self, what: &str| {
-            c.barf(K::Numeric, format!("Value of {} must be numeric", what))
-        };
+        let must_be_numeric =
+            |c: &Self, what: &str| c.barf(K::Numeric, format!("Value of {} must be numeric", what));
         let iv = match op.as_ref() {
             "=" => {
                 let n = number.ok_or_else(|| must_be_numeric(self, "equals"))?;
@@ -546,9 +570,7 @@ impl<'a> Compiler<'a> {
         let open_top = match op.as_ref() {
             "<" => true,
             "<=" => false,
-            _ => {
-                return Err(self.barf(K::Numeric, format!("Bad numeric range operator: {}", op)))
-            }
+            _ => return Err(self.barf(K::Numeric, format!("Bad numeric range operator: {}", op))),
         };
         self.jpath.pop();
         self.jpath.push(Seg::Index(3));
@@ -576,9 +598,7 @@ impl<'a> Compiler<'a> {
         if tok == Token::StartObject {
             let op = match self.next()? {
                 Token::FieldName(n) => n,
-                _ => {
-                    return Err(self.barf(K::Structure, "Anything-But expression name not found"))
-                }
+                _ => return Err(self.barf(K::Structure, "Anything-But expression name not found")),
             };
             kind = match op.as_ref() {
                 "equals-ignore-case" => AbKind::IgnoreCase,
@@ -693,7 +713,10 @@ impl<'a> Compiler<'a> {
         }
         Ok(match kind {
             AbKind::IgnoreCase => Matcher::AnythingButIgnoreCase(
-                values.iter().map(|(s, _, _)| CaseInsensitive::new(s)).collect(),
+                values
+                    .iter()
+                    .map(|(s, _, _)| CaseInsensitive::new(s))
+                    .collect(),
             ),
             AbKind::Prefix => {
                 Matcher::AnythingButPrefix(values.into_iter().map(|(s, _, _)| s.into()).collect())
@@ -735,11 +758,29 @@ mod tests {
 
     #[test]
     fn messages() {
-        assert_eq!(err(r#"{"a":[{"numeric":[]}]}"#), "Invalid member in numeric match: ]");
-        assert_eq!(err(r#"{"a":[{"numeric":[">",0,">",0]}]}"#), "Bad numeric range operator: >");
-        assert_eq!(err(r#"{"a":[{"anything-but":{"prefix":""}}]}"#), "Null prefix/suffix not allowed");
-        assert_eq!(err(r#"{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}"#).split(' ').take(3).collect::<Vec<_>>(), ["Rule", "is", "too"]);
-        assert_eq!(err("{\"a\":[\"b\"]} x"), "Unexpected characters after the end of the document");
+        assert_eq!(
+            err(r#"{"a":[{"numeric":[]}]}"#),
+            "Invalid member in numeric match: ]"
+        );
+        assert_eq!(
+            err(r#"{"a":[{"numeric":[">",0,">",0]}]}"#),
+            "Bad numeric range operator: >"
+        );
+        assert_eq!(
+            err(r#"{"a":[{"anything-but":{"prefix":""}}]}"#),
+            "Null prefix/suffix not allowed"
+        );
+        assert_eq!(
+            err(r#"{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}"#)
+                .split(' ')
+                .take(3)
+                .collect::<Vec<_>>(),
+            ["Rule", "is", "too"]
+        );
+        assert_eq!(
+            err("{\"a\":[\"b\"]} x"),
+            "Unexpected characters after the end of the document"
+        );
         assert_eq!(err(""), "Filter is not an object");
     }
 
@@ -754,10 +795,18 @@ mod tests {
     fn or_limit() {
         let branch = r#"{"$or":[{"a":["1"]},{"b":["2"]},{"c":["3"]},{"d":["4"]},{"e":["5"]},{"f":["6"]},{"g":["7"]},{"h":["8"]},{"i":["9"]},{"j":["0"]}]}"#;
         let three = format!("{{\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
-        assert_eq!(compile(three.as_bytes(), &Limits::default()).unwrap().branches.len(), 1000);
+        assert_eq!(
+            compile(three.as_bytes(), &Limits::default())
+                .unwrap()
+                .branches
+                .len(),
+            1000
+        );
         let four = format!("{{\"w\":{b},\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
         assert_eq!(
-            compile(four.as_bytes(), &Limits::default()).unwrap_err().kind(),
+            compile(four.as_bytes(), &Limits::default())
+                .unwrap_err()
+                .kind(),
             K::TooManyCombinations
         );
     }

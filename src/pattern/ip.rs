@@ -10,7 +10,7 @@
 
 use smallvec::SmallVec;
 
-/// The hexadecimal digits (as values 0..16) of an address.
+/// The hexadecimal digits (ASCII `0-9A-F`) of an address.
 pub(crate) type Nibbles = SmallVec<[u8; 32]>;
 
 /// `[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+`
@@ -135,11 +135,14 @@ pub(crate) fn parse_ip(s: &str) -> Option<SmallVec<[u8; 16]>> {
     None
 }
 
+/// Upper-case hexadecimal digits, as ASCII, of an address: the form the
+/// reference compares addresses in.
 fn to_nibbles(bytes: &[u8]) -> Nibbles {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = Nibbles::new();
     for &b in bytes {
-        out.push(b >> 4);
-        out.push(b & 0x0f);
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 0x0f) as usize]);
     }
     out
 }
@@ -168,8 +171,8 @@ impl IpRange {
         let mut bottom = digits.clone();
         let mut top = digits;
         let last = top.len() - 1;
-        if top[last] == 15 {
-            bottom[last] = 14;
+        if top[last] == b'F' {
+            bottom[last] = b'E';
             Some(IpRange {
                 bottom,
                 top,
@@ -177,7 +180,11 @@ impl IpRange {
                 open_top: false,
             })
         } else {
-            top[last] += 1;
+            top[last] = if top[last] == b'9' {
+                b'A'
+            } else {
+                top[last] + 1
+            };
             Some(IpRange {
                 bottom,
                 top,
@@ -243,7 +250,9 @@ impl IpRange {
         })
     }
 
-    /// Whether the address digits `v` fall in this range.
+    /// Whether `v` falls in this range: `v` is the hex digits of an event
+    /// address, or, as in the reference, the raw text of an event number
+    /// (whose digits then compare as the ASCII bytes they are).
     pub(crate) fn contains(&self, v: &[u8]) -> bool {
         let (b, t) = (&self.bottom[..], &self.top[..]);
         let len = b.len();
@@ -320,7 +329,10 @@ mod tests {
         assert_eq!(parse_ip("010.0.0.1").unwrap().as_slice(), &[10, 0, 0, 1]);
         assert!(parse_ip("10.0.0.256").is_none());
         assert!(parse_ip("10.0.0").is_none());
-        assert_eq!(parse_ip("::ffff:a01:203").unwrap().as_slice(), &[10, 1, 2, 3]);
+        assert_eq!(
+            parse_ip("::ffff:a01:203").unwrap().as_slice(),
+            &[10, 1, 2, 3]
+        );
         assert_eq!(parse_ip("::1").unwrap().len(), 16);
         assert!(parse_ip("abc:def").is_none());
         assert!(parse_ip(":").is_none());

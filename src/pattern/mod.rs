@@ -42,7 +42,7 @@ impl Default for Limits {
             max_pattern_len: 1 << 20,
             max_pattern_depth: 128,
             max_or_combinations: 1000,
-            max_wildcard_complexity: 6,
+            max_wildcard_complexity: 5,
         }
     }
 }
@@ -54,7 +54,10 @@ pub(crate) enum Matcher {
     Exact(Box<str>),
     /// A number literal: equal as a double when both sides are exactly
     /// representable, or equal as text.
-    Number { text: Box<str>, value: Option<f64> },
+    Number {
+        text: Box<str>,
+        value: Option<f64>,
+    },
     /// `true`, `false` or `null`.
     Literal(Literal),
     Prefix(Box<str>),
@@ -117,6 +120,11 @@ impl Interval {
 pub(crate) struct Field {
     pub(crate) path: Arc<str>,
     pub(crate) matchers: Arc<[Matcher]>,
+    /// Identifies the fields that come before this one in its branch (their
+    /// paths and matchers). The reference library keeps one value machine
+    /// per (such prefix, path), and one of its quirks depends on what else
+    /// shares that machine (see `reference::NumericPaths`).
+    pub(crate) state: u64,
 }
 
 /// A conjunction of fields, sorted by path in the reference's order (UTF-16

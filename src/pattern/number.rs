@@ -84,7 +84,11 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     }
     let tok = normalize(text);
     if v == 0.0 {
-        return if tok.digits.is_empty() { Some(0.0) } else { None };
+        return if tok.digits.is_empty() {
+            Some(0.0)
+        } else {
+            None
+        };
     }
     // Rust prints the shortest representation that round-trips.
     let shortest = format!("{:e}", v);

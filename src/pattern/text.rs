@@ -15,7 +15,10 @@ impl CaseInsensitive {
             .chars()
             .map(|c| {
                 let mut alts = vec![c.to_string()];
-                for s in [c.to_lowercase().collect::<String>(), c.to_uppercase().collect()] {
+                for s in [
+                    c.to_lowercase().collect::<String>(),
+                    c.to_uppercase().collect(),
+                ] {
                     if !alts.contains(&s) {
                         alts.push(s);
                     }
@@ -147,9 +150,11 @@ impl Wildcard {
         true
     }
 
-    /// The most states of this operand's automaton that one input can hold
-    /// at once (the reference's measure of wildcard complexity), or `None`
-    /// when exploring them would take more than `budget` steps.
+    /// The most `*` states of this operand's automaton that one input can
+    /// hold active at once, or `None` when exploring them would take more
+    /// than `budget` steps. Each active `*` state is a way the input so far
+    /// can be split among the wildcards; the reference's complexity
+    /// evaluator bounds the same blow-up.
     pub(crate) fn complexity(&self, budget: usize) -> Option<usize> {
         // Units: literal bytes and stars; state i = units[..i] consumed.
         #[derive(Clone, Copy, PartialEq)]
@@ -193,7 +198,12 @@ impl Wildcard {
         closure(&mut start);
         let mut seen = std::collections::HashSet::new();
         let mut queue = std::collections::VecDeque::new();
-        let mut max = start.len();
+        let stars = |set: &[usize]| {
+            set.iter()
+                .filter(|&&s| s < n && units[s] == Unit::Star)
+                .count()
+        };
+        let mut max = stars(&start);
         seen.insert(start.clone());
         queue.push_back(start);
         let mut steps = 0usize;
@@ -220,7 +230,7 @@ impl Wildcard {
                 if next.is_empty() {
                     continue;
                 }
-                max = max.max(next.len());
+                max = max.max(stars(&next));
                 if seen.insert(next.clone()) {
                     queue.push_back(next);
                 }
@@ -241,7 +251,9 @@ mod tests {
         let c = CaseInsensitive::new("İ");
         assert!(c.equals("İ") && c.equals("i\u{307}") && !c.equals("i"));
         let c = CaseInsensitive::new("STRAß");
-        assert!(c.is_prefix_of("straße") && c.is_prefix_of("STRASSE") && !c.is_prefix_of("strasse"));
+        assert!(
+            c.is_prefix_of("straße") && c.is_prefix_of("STRASSE") && !c.is_prefix_of("strasse")
+        );
         let c = CaseInsensitive::new("ÉS");
         assert!(c.is_suffix_of("cafés") && c.is_suffix_of("És") && !c.is_suffix_of("cafes"));
         assert!(CaseInsensitive::new("").is_suffix_of("x"));
@@ -270,5 +282,10 @@ mod tests {
             "Invalid escape character at pos 4"
         );
         assert!(Wildcard::parse("\\**").unwrap().matches("*abc"));
+        let c = |p: &str| Wildcard::parse(p).unwrap().complexity(100_000).unwrap();
+        assert_eq!(c("*:*:*:*:*:event-bus/*"), 6);
+        assert_eq!(c("/Users/*/dir/dir/dir/dir/dir/doc.txt"), 1);
+        assert_eq!(c("arn:aws:events:us-east-1:*:event-bus/*"), 2);
+        assert_eq!(c("*ab*ab*"), 3);
     }
 }
