@@ -154,11 +154,6 @@ impl<'a> Lexer<'a> {
         self.token_start
     }
 
-    /// Current nesting depth.
-    pub(crate) fn depth(&self) -> usize {
-        self.stack.len()
-    }
-
     #[cold]
     fn err<T>(&self, kind: SyntaxErrorKind, offset: usize) -> Result<T, SyntaxError> {
         Err(SyntaxError { kind, offset })
@@ -500,21 +495,6 @@ impl<'a> Lexer<'a> {
         };
         let mut tmp = [0u8; 4];
         buf.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-        Ok(())
-    }
-
-    /// Skips the value whose first token was just returned (a container
-    /// start skips to its end; a scalar does nothing).
-    pub(crate) fn skip_rest_of(&mut self, first: &Token<'_>) -> Result<(), SyntaxError> {
-        let target = match first {
-            Token::StartObject | Token::StartArray => self.stack.len() - 1,
-            _ => return Ok(()),
-        };
-        while self.stack.len() > target {
-            if self.next()?.is_none() {
-                return self.err(SyntaxErrorKind::UnexpectedEnd, self.pos);
-            }
-        }
         Ok(())
     }
 }

@@ -61,7 +61,7 @@
 //!   [`Machine::for_each_match`] reuse a caller-owned [`Scratch`] and
 //!   caller-owned output.
 //! * [`Pattern::parse`] validates one pattern on its own.
-//! * [`reference`] is a plain interpreter of the same semantics, kept as
+//! * [`reference`](mod@reference) is a plain interpreter of the same semantics, kept as
 //!   the oracle the fast engine is tested against.
 //!
 //! # Errors and limits

@@ -278,12 +278,12 @@ impl IpRange {
         } else {
             return false;
         };
-        for k in i + 1..len {
+        for (k, &want) in bound.iter().enumerate().skip(i + 1) {
             let Some(&d) = v.get(k) else { return false };
-            if (below && d < bound[k]) || (!below && d > bound[k]) {
+            if (below && d < want) || (!below && d > want) {
                 return true;
             }
-            if d != bound[k] {
+            if d != want {
                 return false;
             }
         }
