@@ -25,9 +25,8 @@
 
 use crate::error::{EventError, EventErrorKind, PatternError};
 use crate::json::{parse_value, Value};
-use crate::pattern::ip::ip_nibbles;
 use crate::pattern::number::comparable;
-use crate::pattern::{utf16_cmp, Branch, Limits, Literal, Matcher, Pattern};
+use crate::pattern::{utf16_cmp, Branch, Limits, Matcher, Pattern, ValueRef};
 
 /// The default nesting limit for events.
 pub(crate) const DEFAULT_EVENT_DEPTH: usize = 128;
@@ -147,59 +146,15 @@ impl NumericPaths {
     }
 }
 
-/// Whether one matcher accepts one leaf value. `numeric_field` tells
-/// whether the rule set reads numbers at this field as numbers (see
-/// [`NumericPaths`]).
-pub(crate) fn value_matches(m: &Matcher, v: &Value, numeric_field: bool) -> bool {
-    match (m, v) {
-        (Matcher::Exact(s), Value::String(e)) => **s == **e,
-        (Matcher::Number { text, value }, Value::Number(e)) => {
-            **text == **e || matches!((value, comparable(e)), (Some(a), Some(b)) if *a == b)
-        }
-        (Matcher::Literal(Literal::True), Value::Bool(true)) => true,
-        (Matcher::Literal(Literal::False), Value::Bool(false)) => true,
-        (Matcher::Literal(Literal::Null), Value::Null) => true,
-        (Matcher::Prefix(p), Value::String(e)) => e.starts_with(&**p),
-        (Matcher::Suffix(p), Value::String(e)) => e.ends_with(&**p),
-        (Matcher::PrefixIgnoreCase(c), Value::String(e)) => c.is_prefix_of(e),
-        (Matcher::SuffixIgnoreCase(c), Value::String(e)) => c.is_suffix_of(e),
-        (Matcher::EqualsIgnoreCase(c), Value::String(e)) => c.equals(e),
-        (Matcher::Wildcard(w), Value::String(e)) => w.matches(e),
-        (Matcher::AnythingButStrings(set), v) => match v {
-            Value::String(e) => !set.iter().any(|s| **s == **e),
-            _ => true,
-        },
-        (Matcher::AnythingButNumbers(set), v) => match v {
-            Value::Number(e) => match comparable(e) {
-                Some(x) => !set.contains(&x),
-                None => true,
-            },
-            _ => true,
-        },
-        (Matcher::AnythingButPrefix(set), v) => match v {
-            Value::String(e) => !set.iter().any(|p| e.starts_with(&**p)),
-            _ => true,
-        },
-        (Matcher::AnythingButSuffix(set), v) => match v {
-            Value::String(e) => !set.iter().any(|p| e.ends_with(&**p)),
-            _ => true,
-        },
-        (Matcher::AnythingButIgnoreCase(set), v) => match v {
-            Value::String(e) => !set.iter().any(|c| c.equals(e)),
-            _ => true,
-        },
-        (Matcher::AnythingButWildcard(set), v) => match v {
-            Value::String(e) => !set.iter().any(|w| w.matches(e)),
-            _ => true,
-        },
-        (Matcher::Numeric(iv), Value::Number(e)) => comparable(e).is_some_and(|x| iv.contains(x)),
-        (Matcher::Ip(r), Value::String(e)) => ip_nibbles(e).is_some_and(|n| r.contains(&n)),
-        // The reference runs an IP range over a number's raw text.
-        (Matcher::Ip(r), Value::Number(e)) => {
-            !(numeric_field && comparable(e).is_some()) && r.contains(e.as_bytes())
-        }
-        (Matcher::Exists(true), _) => true,
-        _ => false,
+/// The value of a leaf, as the matchers see it.
+pub(crate) fn value_ref(v: &Value) -> ValueRef<'_> {
+    match v {
+        Value::String(s) => ValueRef::Str(s),
+        Value::Number(n) => ValueRef::Num(n, comparable(n)),
+        Value::Bool(true) => ValueRef::True,
+        Value::Bool(false) => ValueRef::False,
+        Value::Null => ValueRef::Null,
+        Value::Array(_) | Value::Object(_) => unreachable!("leaves are scalars"),
     }
 }
 
@@ -229,7 +184,7 @@ pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>], numeric: &Num
             if field
                 .matchers
                 .iter()
-                .any(|m| value_matches(m, leaf.value, numeric_field))
+                .any(|m| m.matches(value_ref(leaf.value), numeric_field))
                 && search(branch, leaves, numeric, i + 1, &merged)
             {
                 return true;

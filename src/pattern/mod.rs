@@ -82,6 +82,74 @@ pub(crate) enum Matcher {
     Exists(bool),
 }
 
+/// A scalar event value, as matchers see it. Numbers carry their exact
+/// spelling and, when exactly representable, their value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ValueRef<'a> {
+    Str(&'a str),
+    Num(&'a str, Option<f64>),
+    True,
+    False,
+    Null,
+}
+
+impl Matcher {
+    /// Whether this matcher accepts one leaf value. `numeric_field` tells
+    /// whether the rule set reads numbers at this field as numbers (see
+    /// `reference::NumericPaths`).
+    pub(crate) fn matches(&self, v: ValueRef<'_>, numeric_field: bool) -> bool {
+        use ValueRef as V;
+        match (self, v) {
+            (Matcher::Exact(s), V::Str(e)) => **s == *e,
+            (Matcher::Number { text, value }, V::Num(e, ev)) => {
+                **text == *e || matches!((value, ev), (Some(a), Some(b)) if *a == b)
+            }
+            (Matcher::Literal(Literal::True), V::True) => true,
+            (Matcher::Literal(Literal::False), V::False) => true,
+            (Matcher::Literal(Literal::Null), V::Null) => true,
+            (Matcher::Prefix(p), V::Str(e)) => e.starts_with(&**p),
+            (Matcher::Suffix(p), V::Str(e)) => e.ends_with(&**p),
+            (Matcher::PrefixIgnoreCase(c), V::Str(e)) => c.is_prefix_of(e),
+            (Matcher::SuffixIgnoreCase(c), V::Str(e)) => c.is_suffix_of(e),
+            (Matcher::EqualsIgnoreCase(c), V::Str(e)) => c.equals(e),
+            (Matcher::Wildcard(w), V::Str(e)) => w.matches(e),
+            (Matcher::AnythingButStrings(set), v) => match v {
+                V::Str(e) => !set.iter().any(|s| **s == *e),
+                _ => true,
+            },
+            (Matcher::AnythingButNumbers(set), v) => match v {
+                V::Num(_, Some(x)) => !set.contains(&x),
+                _ => true,
+            },
+            (Matcher::AnythingButPrefix(set), v) => match v {
+                V::Str(e) => !set.iter().any(|p| e.starts_with(&**p)),
+                _ => true,
+            },
+            (Matcher::AnythingButSuffix(set), v) => match v {
+                V::Str(e) => !set.iter().any(|p| e.ends_with(&**p)),
+                _ => true,
+            },
+            (Matcher::AnythingButIgnoreCase(set), v) => match v {
+                V::Str(e) => !set.iter().any(|c| c.equals(e)),
+                _ => true,
+            },
+            (Matcher::AnythingButWildcard(set), v) => match v {
+                V::Str(e) => !set.iter().any(|w| w.matches(e)),
+                _ => true,
+            },
+            (Matcher::Numeric(iv), V::Num(_, Some(x))) => iv.contains(x),
+            (Matcher::Ip(r), V::Str(e)) => ip::ip_nibbles(e).is_some_and(|n| r.contains(&n)),
+            // The reference runs an IP range over a number's raw text, unless
+            // the field reads numbers as numbers.
+            (Matcher::Ip(r), V::Num(e, ev)) => {
+                !(numeric_field && ev.is_some()) && r.contains(e.as_bytes())
+            }
+            (Matcher::Exists(true), _) => true,
+            _ => false,
+        }
+    }
+}
+
 /// `true`, `false` or `null`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Literal {
