@@ -1,0 +1,252 @@
+//! `evmatch`: match JSON Lines events against Amazon EventBridge event
+//! patterns from the command line. Run `evmatch --help`.
+
+use std::borrow::Cow;
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+// A binary's root sits in src/bin/, so its modules are named by path.
+#[path = "evmatch/bench.rs"]
+mod bench;
+#[path = "evmatch/conformance.rs"]
+mod conformance;
+#[path = "evmatch/matching.rs"]
+mod matching;
+#[path = "evmatch/rules.rs"]
+mod rules;
+
+const TOP_HELP: &str = "\
+Exit status: 0 success; 1 `test` found failing cases; 2 usage, file or rule
+errors; 3 `match` met invalid events.
+
+Example:
+  evmatch match --rules examples/rules.json examples/events.jsonl";
+
+const MATCH_HELP: &str = "\
+RULES.json is a JSON object {\"rule name\": pattern, ...}; each pattern is a
+JSON object, or a string holding the pattern text. Events are JSON Lines, one
+event per line; empty lines are skipped.
+
+For each event one line is printed: the JSON array of the names of the
+matching rules, sorted (`[\"r1\",\"r3\"]`, or `[]`). An invalid event prints
+{\"error\": \"<message>\", \"offset\": N} on its line instead, so output lines
+stay aligned with input events; the exit status is then 3.
+
+Examples:
+  evmatch match --rules examples/rules.json examples/events.jsonl
+  cat events.jsonl | evmatch match --rules rules.json --count
+  evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl";
+
+const CHECK_HELP: &str = "\
+The file is read as a rules file when it is a JSON object and every value is
+an object or a string: each member is a rule, name -> pattern. Otherwise (or
+with --single) the whole file is one pattern. A pattern whose members are all
+objects, such as {\"detail\": {\"state\": [\"stopped\"]}}, therefore reads as a
+rules file; pass --single to check it as one pattern.
+
+Every invalid rule is reported with its name, message, JSON path and a caret
+under the offending spot. Exit status 0 (prints `ok: N rules`) or 2.
+
+Examples:
+  evmatch check examples/rules.json
+  evmatch check --single pattern.json";
+
+const TEST_HELP: &str = "\
+Each line of CASES.jsonl is one case in the format of
+testdata/conformance/README.md. Failing cases are printed with their
+differences; the last line is `N passed, N failed`. Exit status 0 only when
+none failed.
+
+With --emit, prints instead, one line per case, what evmatch does:
+{\"id\": ..., \"invalid\": {rule: message}, \"matches\": [[names] per event],
+\"invalid_events\": [indexes]}
+
+Example:
+  evmatch test testdata/conformance/aws-validated.jsonl \\
+      testdata/conformance/edge-cases.jsonl testdata/conformance/generated.jsonl";
+
+const BENCH_HELP: &str = "\
+Loads all events into memory, matches them N times and prints events/s, MB/s
+(1 MB = 10^6 bytes of event text), matches per pass and the number of rules.
+
+Example:
+  evmatch bench --rules examples/rules.json examples/events.jsonl --iterations 1000";
+
+/// Match JSON events against Amazon EventBridge event patterns.
+#[derive(Parser)]
+#[command(name = "evmatch", version, after_help = TOP_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the rules that match each event of JSON Lines input.
+    #[command(after_help = MATCH_HELP)]
+    Match(MatchArgs),
+    /// Validate a pattern file or a rules file.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Run conformance-format test cases.
+    #[command(after_help = TEST_HELP)]
+    Test(TestArgs),
+    /// Measure matching throughput.
+    #[command(after_help = BENCH_HELP)]
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct MatchArgs {
+    /// Rules file: a JSON object {"rule name": pattern, ...}.
+    #[arg(long, value_name = "RULES.json")]
+    rules: PathBuf,
+    /// JSON Lines event files (standard input when none are given, or for `-`).
+    #[arg(value_name = "EVENTS.jsonl")]
+    events: Vec<PathBuf>,
+    /// Print only one JSON object of totals: events, matched_events, matches
+    /// ((event, rule) pairs) and invalid_events.
+    #[arg(long, conflicts_with = "filter")]
+    count: bool,
+    /// Print the input lines that match at least one rule (invalid events
+    /// are reported on standard error).
+    #[arg(long)]
+    filter: bool,
+    /// Only consider this rule (repeatable).
+    #[arg(long = "rule", value_name = "NAME")]
+    only: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// A pattern file or a rules file.
+    #[arg(value_name = "PATTERN_OR_RULES_FILE")]
+    file: PathBuf,
+    /// Read the file as one pattern, even if it looks like a rules file.
+    #[arg(long)]
+    single: bool,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// Conformance case files (JSON Lines).
+    #[arg(value_name = "CASES.jsonl", required = true)]
+    files: Vec<PathBuf>,
+    /// Print what evmatch does for each case, in the case format, instead of
+    /// comparing.
+    #[arg(long)]
+    emit: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Rules file: a JSON object {"rule name": pattern, ...}.
+    #[arg(long, value_name = "RULES.json")]
+    rules: PathBuf,
+    /// JSON Lines event file.
+    #[arg(value_name = "EVENTS.jsonl")]
+    events: PathBuf,
+    /// How many times to match all the events.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    iterations: u32,
+}
+
+/// A failure to report on standard error, with the exit status.
+pub struct Fail {
+    pub status: u8,
+    /// Complete text, each report starting with `evmatch: `.
+    pub text: String,
+}
+
+/// A usage or file error (exit status 2): `evmatch: MESSAGE`.
+pub fn fail(msg: impl std::fmt::Display) -> Fail {
+    Fail {
+        status: 2,
+        text: format!("evmatch: {msg}"),
+    }
+}
+
+/// An I/O error in plain words, without the `(os error N)` suffix.
+pub fn io_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8, Fail> {
+    let label = args.file.display().to_string();
+    let file = rules::read_text(&args.file)?;
+    if !args.single && rules::looks_like_rules(&file) {
+        let list = rules::split_rules(&file).map_err(|e| fail(e.describe(&label)))?;
+        let mut bad = 0;
+        for rule in &list {
+            if let Err(e) = evmatch::Pattern::parse(rule.text.as_bytes()) {
+                eprintln!("{}", rules::report(&label, &file, Some(rule), &e));
+                bad += 1;
+            }
+        }
+        if bad > 0 {
+            let mut msg = format!(
+                "{label}: {bad} of {} {} invalid",
+                list.len(),
+                plural(list.len())
+            );
+            // Members that are all objects could also be one pattern.
+            if list.iter().all(|r| matches!(r.text, Cow::Borrowed(_))) {
+                msg.push_str(" (read as a rules file; pass --single to check it as one pattern)");
+            }
+            return Err(fail(msg));
+        }
+        println!("ok: {} {}", list.len(), plural(list.len()));
+    } else {
+        if let Err(e) = evmatch::Pattern::parse(file.as_bytes()) {
+            return Err(Fail {
+                status: 2,
+                text: rules::report(&label, &file, None, &e),
+            });
+        }
+        println!("ok: 1 rule");
+    }
+    Ok(0)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        "rule"
+    } else {
+        "rules"
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Match(a) => matching::run(matching::Options {
+            rules: a.rules,
+            events: a.events,
+            mode: if a.count {
+                matching::Mode::Count
+            } else if a.filter {
+                matching::Mode::Filter
+            } else {
+                matching::Mode::List
+            },
+            only: a.only,
+        }),
+        Command::Check(a) => check(&a),
+        Command::Test(a) => conformance::run(&a.files, a.emit),
+        Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status),
+        Err(f) => {
+            eprintln!("{}", f.text);
+            ExitCode::from(f.status)
+        }
+    }
+}

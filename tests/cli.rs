@@ -1,0 +1,419 @@
+//! Runs the `evmatch` binary on examples/ and on bad input, checking output
+//! and exit status.
+
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_evmatch");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Runs evmatch in the crate root with `args` and `stdin`.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    // evmatch may exit before reading its input (a bad rules file): a
+    // broken pipe here is expected then.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn status(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+/// A file in a per-test scratch folder.
+fn temp_file(test: &str, name: &str, contents: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(test);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+const EXAMPLE_OUTPUT: &str = r#"["ec2-instance-stopped"]
+[]
+["s3-csv-uploaded"]
+[]
+["large-order"]
+["console-signin-outside-us"]
+["guardduty-urgent-finding"]
+["guardduty-urgent-finding"]
+{"error": "Unexpected end of input", "offset": 269}
+["large-order"]
+"#;
+
+#[test]
+fn match_examples() {
+    let o = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&o), EXAMPLE_OUTPUT);
+    assert_eq!(stderr(&o), "");
+    // One example event is invalid on purpose.
+    assert_eq!(status(&o), 3);
+}
+
+#[test]
+fn match_reads_stdin_and_skips_empty_lines() {
+    let events = std::fs::read_to_string(format!("{ROOT}/examples/events.jsonl")).unwrap();
+    let input = events.replace('\n', "\n\n").replace('\n', "\r\n");
+    let o = run(&["match", "--rules", "examples/rules.json"], &input);
+    assert_eq!(stdout(&o), EXAMPLE_OUTPUT);
+    assert_eq!(status(&o), 3);
+    let o = run(&["match", "--rules", "examples/rules.json", "-"], &input);
+    assert_eq!(stdout(&o), EXAMPLE_OUTPUT);
+}
+
+#[test]
+fn match_sorts_names_and_reports_bad_events() {
+    let rules = temp_file(
+        "sorts",
+        "rules.json",
+        r#"{"zeta": {"a": [1]}, "alpha": "{\"a\": [{\"numeric\": [\">\", 0]}]}", "mid": {"b": [{"exists": false}]}}"#,
+    );
+    let input =
+        "{\"a\": 1}\n{\"a\": 2, \"b\": 0}\n[1]\n{\"a\": [1, 2,]}\nnot json\n{\"c\": true}\n";
+    let o = run(&["match", "--rules", rules.to_str().unwrap()], input);
+    assert_eq!(
+        stdout(&o),
+        r#"["alpha","mid","zeta"]
+["alpha"]
+{"error": "Event must be a JSON object", "offset": 0}
+{"error": "Unexpected character (']' (code 93))", "offset": 12}
+{"error": "Unexpected character ('o' (code 111))", "offset": 1}
+["mid"]
+"#
+    );
+    assert_eq!(status(&o), 3);
+
+    // All valid: exit status 0.
+    let o = run(
+        &["match", "--rules", rules.to_str().unwrap()],
+        "{\"a\": 1}\n",
+    );
+    assert_eq!(stdout(&o), "[\"alpha\",\"mid\",\"zeta\"]\n");
+    assert_eq!(status(&o), 0);
+}
+
+#[test]
+fn match_count() {
+    let o = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--count",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(
+        stdout(&o),
+        "{\"events\": 10, \"matched_events\": 7, \"matches\": 7, \"invalid_events\": 1}\n"
+    );
+    assert_eq!(status(&o), 3);
+}
+
+#[test]
+fn match_filter_and_rule() {
+    let events = std::fs::read_to_string(format!("{ROOT}/examples/events.jsonl")).unwrap();
+    let lines: Vec<&str> = events.lines().collect();
+    let o = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--filter",
+            "--rule",
+            "large-order",
+            "--rule",
+            "ec2-instance-stopped",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(
+        stdout(&o),
+        format!("{}\n{}\n{}\n", lines[0], lines[4], lines[9])
+    );
+    assert!(
+        stderr(&o).contains("examples/events.jsonl:9: invalid event"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(status(&o), 3);
+
+    let o = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--rule",
+            "large-order",
+            "--count",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(
+        stdout(&o),
+        "{\"events\": 10, \"matched_events\": 2, \"matches\": 2, \"invalid_events\": 1}\n"
+    );
+
+    let o = run(
+        &["match", "--rules", "examples/rules.json", "--rule", "nope"],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("--rule \"nope\": no such rule"));
+}
+
+#[test]
+fn missing_files() {
+    let o = run(
+        &["match", "--rules", "examples/rules.json", "missing.jsonl"],
+        "",
+    );
+    assert_eq!(
+        stderr(&o),
+        "evmatch: missing.jsonl: No such file or directory\n"
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(status(&o), 2);
+
+    let o = run(&["match", "--rules", "missing-rules.json"], "");
+    assert_eq!(
+        stderr(&o),
+        "evmatch: missing-rules.json: No such file or directory\n"
+    );
+    assert_eq!(status(&o), 2);
+
+    let o = run(&["check", "missing.json"], "");
+    assert_eq!(status(&o), 2);
+    let o = run(&["test", "missing.jsonl"], "");
+    assert_eq!(status(&o), 2);
+}
+
+#[test]
+fn malformed_rules_file() {
+    let path = temp_file(
+        "malformed",
+        "rules.json",
+        "{\n  \"r\": {\"a\": [1]},\n  \"s\": \n}\n",
+    );
+    let p = path.to_str().unwrap();
+    let o = run(&["match", "--rules", p], "");
+    assert_eq!(status(&o), 2);
+    assert!(
+        stderr(&o).starts_with(&format!("evmatch: {p}:4:1: expected value")),
+        "{}",
+        stderr(&o)
+    );
+
+    let path = temp_file("malformed", "array.json", "[{\"a\": [1]}]");
+    let o = run(&["match", "--rules", path.to_str().unwrap()], "");
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("not a rules file"), "{}", stderr(&o));
+
+    let path = temp_file("malformed", "value.json", "{\"r\": [1]}");
+    let o = run(&["match", "--rules", path.to_str().unwrap()], "");
+    assert_eq!(status(&o), 2);
+    assert!(
+        stderr(&o).contains(":1: rule \"r\": a pattern must be a JSON object or a string"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+const BAD_RULES: &str = r#"{
+  "good": {"source": ["aws.ec2"]},
+  "x": {"detail": {"key": [{"prefix": 5}]}},
+  "y": "{\"n\": [{\"numeric\": [\">\", \"z\"]}]}"
+}
+"#;
+
+#[test]
+fn invalid_pattern_in_rules_file() {
+    let path = temp_file("invalid", "rules.json", BAD_RULES);
+    let p = path.to_str().unwrap();
+    let expected = format!(
+        r#"evmatch: {p}:3: rule "x": prefix match pattern must be a string
+    at $.detail.key[0].prefix
+      "x": {{"detail": {{"key": [{{"prefix": 5}}]}}}},
+                                          ^
+evmatch: {p}:4: rule "y": Value of > must be numeric
+    at $.n[0].numeric[1]
+    {{"n": [{{"numeric": [">", "z"]}}]}}
+                             ^
+"#
+    );
+    let o = run(&["match", "--rules", p], "{}\n");
+    assert_eq!(stderr(&o), expected);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(status(&o), 2);
+
+    let o = run(&["check", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!("{expected}evmatch: {p}: 2 of 3 rules invalid\n")
+    );
+    assert_eq!(status(&o), 2);
+}
+
+#[test]
+fn check_files() {
+    let o = run(&["check", "examples/rules.json"], "");
+    assert_eq!(stdout(&o), "ok: 5 rules\n");
+    assert_eq!(status(&o), 0);
+
+    // A file with a member that is not an object or string is one pattern.
+    let path = temp_file(
+        "check",
+        "pattern.json",
+        "{\"source\": [\"aws.ec2\"],\n \"detail\": {\"state\": \"stopped\"}}",
+    );
+    let p = path.to_str().unwrap();
+    let o = run(&["check", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "evmatch: {p}:2: \"state\" must be an object or an array\n    at $.detail.state\n     \"detail\": {{\"state\": \"stopped\"}}}}\n                         ^\n"
+        )
+    );
+    assert_eq!(status(&o), 2);
+
+    // Only objects: a rules file, unless --single.
+    let path = temp_file(
+        "check",
+        "objects.json",
+        "{\"detail\": {\"state\": [\"stopped\"]}}",
+    );
+    let p = path.to_str().unwrap();
+    assert_eq!(stdout(&run(&["check", p], "")), "ok: 1 rule\n");
+    let o = run(&["check", "--single", p], "");
+    assert_eq!(stdout(&o), "ok: 1 rule\n");
+    assert_eq!(status(&o), 0);
+
+    // Not JSON at all: a syntax error with a caret.
+    let path = temp_file("check", "broken.json", "{\"a\": [1,]}");
+    let o = run(&["check", path.to_str().unwrap()], "");
+    assert_eq!(status(&o), 2);
+    assert!(
+        stderr(&o).contains("\n    {\"a\": [1,]}\n"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn conformance_corpus() {
+    let o = run(
+        &[
+            "test",
+            "testdata/conformance/aws-validated.jsonl",
+            "testdata/conformance/edge-cases.jsonl",
+            "testdata/conformance/generated.jsonl",
+        ],
+        "",
+    );
+    let out = stdout(&o);
+    assert!(out.trim_end().ends_with(" 0 failed"), "{out}");
+    assert_eq!(status(&o), 0);
+}
+
+const CASES: &str = r#"{"id": "t-1", "rules": {"r": "{\"a\":[1]}", "bad": "{\"a\":[{\"prefix\":5}]}"}, "events": ["{\"a\":1}", "[1]", "{\"a\":2}"], "expect": {"invalid": {"bad": "prefix match pattern must be a string"}, "matches": [["r"], [], []], "invalid_events": [1]}}
+{"id": "t-2", "rules": {"r": "{\"a\":[1]}"}, "events": ["{\"a\":1}"], "expect": {"invalid": {"r": "wrong"}, "matches": [[]]}}
+"#;
+
+#[test]
+fn test_reports_failures_and_emits() {
+    let path = temp_file("cases", "cases.jsonl", CASES);
+    let p = path.to_str().unwrap();
+    let o = run(&["test", p], "");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "FAIL t-2 ({p}:2)\n    rule \"r\": compiled, expected the error \"wrong\"\n    event 0: got [\"r\"], expected []\n1 passed, 1 failed\n"
+        )
+    );
+    assert_eq!(status(&o), 1);
+
+    let o = run(&["test", "--emit", p], "");
+    assert_eq!(
+        stdout(&o),
+        r#"{"id": "t-1", "invalid": {"bad":"prefix match pattern must be a string"}, "matches": [["r"],[],[]], "invalid_events": [1]}
+{"id": "t-2", "invalid": {}, "matches": [["r"]], "invalid_events": []}
+"#
+    );
+    assert_eq!(status(&o), 0);
+}
+
+#[test]
+fn bench_runs() {
+    let o = run(
+        &[
+            "bench",
+            "--rules",
+            "examples/rules.json",
+            "examples/events.jsonl",
+            "--iterations",
+            "2",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("rules:            5\n"), "{out}");
+    assert!(out.contains("matches per pass: 7\n"), "{out}");
+    assert!(out.contains("events/s:"), "{out}");
+    assert!(out.contains("MB/s:"), "{out}");
+    // Not a terminal: no progress on stderr.
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn help_and_usage_errors() {
+    for cmd in ["match", "check", "test", "bench"] {
+        let o = run(&[cmd, "--help"], "");
+        assert_eq!(status(&o), 0);
+        assert!(stdout(&o).contains("Example"), "{cmd}: {}", stdout(&o));
+    }
+    let o = run(&["match"], "");
+    assert_eq!(status(&o), 2);
+    let o = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--count",
+            "--filter",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+}
