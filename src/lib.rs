@@ -85,6 +85,8 @@
 #![deny(unsafe_code)]
 
 mod error;
+#[allow(unsafe_code)]
+mod ffi;
 mod json;
 mod machine;
 mod pattern;
