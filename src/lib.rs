@@ -84,6 +84,7 @@
 // Unsafe code is allowed only in the modules that need it (the C ABI).
 #![deny(unsafe_code)]
 
+mod engine;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::engine::{Engine, EngineScratch};
 use crate::error::{EventError, PatternError};
 use crate::pattern::{Limits, Pattern, PATTERN_DEPTH_CAP};
-use crate::reference::{self, DEFAULT_EVENT_DEPTH};
+use crate::reference::DEFAULT_EVENT_DEPTH;
 
 /// The index of a rule in a [`Machine`], in the order names were first
 /// added. Turn it into a name with [`Machine::rule_name`].
@@ -49,6 +50,7 @@ pub struct MachineBuilder {
     by_name: HashMap<Box<str>, usize>,
     limits: Limits,
     max_event_depth: Option<usize>,
+    trusted_input: bool,
 }
 
 impl MachineBuilder {
@@ -139,6 +141,19 @@ impl MachineBuilder {
         self
     }
 
+    /// Trusted-input mode (default off). By default every event is validated
+    /// as JSON in full (RFC 8259), including the parts no rule names, and an
+    /// invalid event is an error. With `trusted_input(true)` the values whose
+    /// path no rule names are skipped by bracket counting, without
+    /// validation: faster, but an event that is invalid only inside such a
+    /// value may then match instead of being rejected. The parts that rules
+    /// name are always validated. Use it only for input known to be valid
+    /// JSON, such as events that a JSON serializer just produced.
+    pub fn trusted_input(&mut self, yes: bool) -> &mut Self {
+        self.trusted_input = yes;
+        self
+    }
+
     /// The limits patterns are compiled with.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -154,18 +169,14 @@ impl MachineBuilder {
                 patterns: r.patterns.clone(),
             })
             .collect();
-        let mut numeric = reference::NumericPaths::default();
-        for r in &self.rules {
-            for p in &r.patterns {
-                numeric.add(p);
-            }
-        }
+        let max_event_depth = self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH);
+        let engine = Engine::build(
+            self.rules.iter().map(|r| &r.patterns[..]),
+            max_event_depth,
+            !self.trusted_input,
+        );
         Machine {
-            inner: Arc::new(Inner {
-                rules,
-                numeric,
-                max_event_depth: self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH),
-            }),
+            inner: Arc::new(Inner { rules, engine }),
         }
     }
 }
@@ -173,8 +184,7 @@ impl MachineBuilder {
 #[derive(Debug)]
 struct Inner {
     rules: Vec<Rule>,
-    numeric: reference::NumericPaths,
-    max_event_depth: usize,
+    engine: Engine,
 }
 
 /// A compiled set of named rules.
@@ -202,7 +212,7 @@ pub struct Machine {
 /// events; a scratch may not be used by two threads at once.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    _reserved: (),
+    engine: EngineScratch,
 }
 
 impl Scratch {
@@ -287,24 +297,30 @@ impl Machine {
 
     /// Calls `f` with the id of each matching rule (in [`RuleId`] order,
     /// each once), reusing `scratch`.
+    ///
+    /// Once `scratch` is warm (after the first few events), this does not
+    /// allocate.
     pub fn for_each_match(
         &self,
-        _scratch: &mut Scratch,
+        scratch: &mut Scratch,
         event: &[u8],
         mut f: impl FnMut(RuleId),
     ) -> Result<(), EventError> {
-        let v = reference::parse_event(event, self.inner.max_event_depth)?;
-        let leaves = reference::flatten(&v);
-        for (i, rule) in self.inner.rules.iter().enumerate() {
-            if rule
-                .patterns
+        self.inner
+            .engine
+            .run(&mut scratch.engine, event, &mut |r| f(RuleId(r)))
+    }
+
+    /// Approximate heap memory held by the compiled machine, in bytes (the
+    /// rule names and compiled patterns included).
+    pub fn heap_size(&self) -> usize {
+        self.inner.engine.heap_size()
+            + self
+                .inner
+                .rules
                 .iter()
-                .any(|p| reference::pattern_matches(p, &leaves, &self.inner.numeric))
-            {
-                f(RuleId(i as u32));
-            }
-        }
-        Ok(())
+                .map(|r| r.name.len() + 64)
+                .sum::<usize>()
     }
 }
 

@@ -29,6 +29,11 @@ impl CaseInsensitive {
         CaseInsensitive { alternatives }
     }
 
+    /// The operand itself (each character's first alternative).
+    pub(crate) fn operand(&self) -> String {
+        self.alternatives.iter().map(|a| a[0].as_str()).collect()
+    }
+
     /// The end offsets at which the operand can match `s` from its start.
     fn ends(&self, s: &str) -> Vec<usize> {
         let mut at = vec![0usize];

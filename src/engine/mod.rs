@@ -1,0 +1,717 @@
+//! The compiled engine.
+//!
+//! All rules are compiled into one machine, made of three parts:
+//!
+//! 1. a **path automaton** ([`paths::PathTrie`]): a byte trie over every
+//!    dotted field path some rule names. The scanner walks member names
+//!    through it and skips, unread, every value whose path no rule names;
+//! 2. per field, **value indexes** ([`index`]): hash tables for exact
+//!    strings and numbers, byte tries for prefixes and suffixes (and their
+//!    case-folded forms, and wildcards' literal ends), an interval tree for
+//!    numeric ranges, a hex-digit trie for IP ranges. Each `$or` branch of
+//!    each rule is *anchored* on its most selective field; a value found at
+//!    that field yields the branches whose anchor it may satisfy;
+//! 3. **branch verification**: a candidate branch is checked field by field
+//!    against the values the scan found, with array consistency, by a
+//!    backtracking search on an explicit stack.
+//!
+//! Matching therefore costs one pass over the event bytes, plus work for
+//! the values found at named paths and for the branches they make
+//! candidates, not work per rule. Branches with no selective field (only
+//! `anything-but` or `exists`, say) are verified for every event.
+
+pub(crate) mod index;
+pub(crate) mod paths;
+pub(crate) mod scan;
+
+use std::sync::Arc;
+
+use self::index::{fold_into, fold_is_sound, ByteTrie, FxMap, IntervalTree, Iv};
+use self::paths::{PathTrie, NONE};
+use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
+use crate::error::EventError;
+use crate::pattern::ip::ip_nibbles;
+use crate::pattern::number::comparable;
+use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
+use crate::reference::NumericPaths;
+
+/// One field of a compiled branch.
+#[derive(Debug, Clone)]
+struct BField {
+    field: u32,
+    leaf: Arc<[Matcher]>,
+    /// The reference reads numbers at this field as numbers.
+    numeric: bool,
+    /// The leaf holds `exists: false`.
+    absent_ok: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Branch {
+    rule: u32,
+    fields: Box<[BField]>,
+}
+
+/// The anchor indexes of one field.
+#[derive(Debug, Default, Clone)]
+struct FieldIndex {
+    exact: FxMap<Box<[u8]>, Vec<u32>>,
+    number_text: FxMap<Box<[u8]>, Vec<u32>>,
+    number_value: FxMap<u64, Vec<u32>>,
+    literal: [Vec<u32>; 3],
+    prefix: ByteTrie,
+    suffix: ByteTrie,
+    folded_equals: FxMap<Box<[u8]>, Vec<u32>>,
+    folded_prefix: ByteTrie,
+    folded_suffix: ByteTrie,
+    numeric: IntervalTree,
+    ip: ByteTrie,
+    /// Some anchor needs the number value of hits here.
+    wants_number: bool,
+    /// Some anchor needs the fold of string hits here.
+    wants_fold: bool,
+}
+
+/// How selective an anchor would be (lower is better), or `None` when a
+/// matcher cannot be indexed.
+fn anchor_cost(m: &Matcher) -> Option<u32> {
+    Some(match m {
+        Matcher::Exact(_) | Matcher::Number { .. } | Matcher::Literal(_) => 1,
+        Matcher::Ip(r) => {
+            let common = r
+                .bottom
+                .iter()
+                .zip(&r.top)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if common == 0 {
+                return None;
+            }
+            2
+        }
+        Matcher::EqualsIgnoreCase(c) => {
+            if !fold_is_sound(&c.operand()) {
+                return None;
+            }
+            2
+        }
+        Matcher::Prefix(p) | Matcher::Suffix(p) if !p.is_empty() => 3,
+        Matcher::PrefixIgnoreCase(c) | Matcher::SuffixIgnoreCase(c)
+            if !c.alternatives.is_empty() && fold_is_sound(&c.operand()) =>
+        {
+            4
+        }
+        Matcher::Wildcard(w) => {
+            let first = &w.parts[0];
+            let last = &w.parts[w.parts.len() - 1];
+            if first.is_empty() && last.is_empty() {
+                return None;
+            }
+            4
+        }
+        Matcher::Numeric(iv) => match (iv.low, iv.high) {
+            (Some(_), Some(_)) => 5,
+            _ => 8,
+        },
+        _ => return None,
+    })
+}
+
+impl FieldIndex {
+    fn add(&mut self, m: &Matcher, branch: u32) {
+        let mut fold = Vec::new();
+        match m {
+            Matcher::Exact(s) => self
+                .exact
+                .entry(s.as_bytes().into())
+                .or_default()
+                .push(branch),
+            Matcher::Number { text, value } => {
+                self.number_text
+                    .entry(text.as_bytes().into())
+                    .or_default()
+                    .push(branch);
+                if let Some(v) = value {
+                    self.wants_number = true;
+                    self.number_value
+                        .entry(v.to_bits())
+                        .or_default()
+                        .push(branch);
+                }
+            }
+            Matcher::Literal(l) => self.literal[*l as usize].push(branch),
+            Matcher::Prefix(p) => self.prefix.insert(p.bytes(), branch),
+            Matcher::Suffix(p) => self.suffix.insert(p.bytes().rev(), branch),
+            Matcher::EqualsIgnoreCase(c) => {
+                self.wants_fold = true;
+                fold_into(&c.operand(), &mut fold);
+                self.folded_equals
+                    .entry(fold.into())
+                    .or_default()
+                    .push(branch);
+            }
+            Matcher::PrefixIgnoreCase(c) => {
+                self.wants_fold = true;
+                fold_into(&c.operand(), &mut fold);
+                self.folded_prefix.insert(fold.into_iter(), branch);
+            }
+            Matcher::SuffixIgnoreCase(c) => {
+                self.wants_fold = true;
+                fold_into(&c.operand(), &mut fold);
+                self.folded_suffix.insert(fold.into_iter().rev(), branch);
+            }
+            Matcher::Wildcard(w) => {
+                let first = &w.parts[0];
+                if !first.is_empty() {
+                    self.prefix.insert(first.bytes(), branch);
+                } else {
+                    self.suffix
+                        .insert(w.parts[w.parts.len() - 1].bytes().rev(), branch);
+                }
+            }
+            Matcher::Numeric(iv) => {
+                self.wants_number = true;
+                self.numeric.push(Iv {
+                    lo: iv.low.map_or(f64::NEG_INFINITY, |b| b.0),
+                    hi: iv.high.map_or(f64::INFINITY, |b| b.0),
+                    item: branch,
+                });
+            }
+            Matcher::Ip(r) => {
+                let common = r
+                    .bottom
+                    .iter()
+                    .zip(&r.top)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                self.ip.insert(r.bottom[..common].iter().copied(), branch);
+            }
+            _ => unreachable!("only indexable matchers anchor"),
+        }
+    }
+
+    /// Yields the branches whose anchor may accept `v`.
+    #[inline]
+    fn probe(&self, v: &ValueRef<'_>, fold: &mut Vec<u8>, f: &mut impl FnMut(u32)) {
+        match *v {
+            ValueRef::Str(s) => {
+                if let Some(bs) = self.exact.get(s.as_bytes()) {
+                    bs.iter().for_each(|&b| f(b));
+                }
+                self.prefix.prefixes_of(s.bytes(), f);
+                self.suffix.prefixes_of(s.bytes().rev(), f);
+                if self.wants_fold {
+                    fold.clear();
+                    fold_into(s, fold);
+                    if let Some(bs) = self.folded_equals.get(&fold[..]) {
+                        bs.iter().for_each(|&b| f(b));
+                    }
+                    self.folded_prefix.prefixes_of(fold.iter().copied(), f);
+                    self.folded_suffix
+                        .prefixes_of(fold.iter().rev().copied(), f);
+                }
+                if !self.ip.is_empty() {
+                    if let Some(n) = ip_nibbles(s) {
+                        self.ip.prefixes_of(n.iter().copied(), f);
+                    }
+                }
+            }
+            ValueRef::Num(text, value) => {
+                if let Some(bs) = self.number_text.get(text.as_bytes()) {
+                    bs.iter().for_each(|&b| f(b));
+                }
+                if let Some(x) = value {
+                    if let Some(bs) = self.number_value.get(&x.to_bits()) {
+                        bs.iter().for_each(|&b| f(b));
+                    }
+                    if !self.numeric.is_empty() {
+                        self.numeric.stab(x, f);
+                    }
+                }
+                if !self.ip.is_empty() {
+                    self.ip.prefixes_of(text.bytes(), f);
+                }
+            }
+            ValueRef::True => self.literal[Literal::True as usize]
+                .iter()
+                .for_each(|&b| f(b)),
+            ValueRef::False => self.literal[Literal::False as usize]
+                .iter()
+                .for_each(|&b| f(b)),
+            ValueRef::Null => self.literal[Literal::Null as usize]
+                .iter()
+                .for_each(|&b| f(b)),
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        let map = |m: &FxMap<Box<[u8]>, Vec<u32>>| {
+            m.iter()
+                .map(|(k, v)| 48 + k.len() + v.capacity() * 4)
+                .sum::<usize>()
+        };
+        map(&self.exact)
+            + map(&self.number_text)
+            + map(&self.folded_equals)
+            + self
+                .number_value
+                .values()
+                .map(|v| 40 + v.capacity() * 4)
+                .sum::<usize>()
+            + self.prefix.heap_size()
+            + self.suffix.heap_size()
+            + self.folded_prefix.heap_size()
+            + self.folded_suffix.heap_size()
+            + self.numeric.heap_size()
+            + self.ip.heap_size()
+    }
+}
+
+/// The compiled machine.
+#[derive(Debug, Clone)]
+pub(crate) struct Engine {
+    trie: PathTrie,
+    indexes: Vec<FieldIndex>,
+    branches: Vec<Branch>,
+    /// Branches with no indexable field: verified for every event.
+    always: Vec<u32>,
+    rule_count: usize,
+    opts: ScanOptions,
+}
+
+/// Per-thread working memory of the engine.
+#[derive(Debug, Default)]
+pub(crate) struct EngineScratch {
+    scan: ScanScratch,
+    gen: u32,
+    /// Per field: the generation its list head belongs to, and the head.
+    head_gen: Vec<u32>,
+    head: Vec<u32>,
+    /// Per hit: the next hit of the same field.
+    next: Vec<u32>,
+    /// Per hit: its number value, computed on demand (0 = not yet, 1 = not
+    /// representable, 2 = in `num_value`).
+    num_state: Vec<u8>,
+    num_value: Vec<f64>,
+    branch_gen: Vec<u32>,
+    candidates: Vec<u32>,
+    rule_gen: Vec<u32>,
+    matched: Vec<u32>,
+    fold: Vec<u8>,
+    membership: Vec<(u32, u32)>,
+    stack: Vec<Choice>,
+}
+
+/// A backtracking point: field `i` of the branch chose a hit (or absence).
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    /// The next hit of the field to try after this one.
+    cursor: u32,
+    /// Length of the membership stack before this choice.
+    mark: u32,
+    /// Some hit of the field was consistent when it was entered.
+    any_consistent: bool,
+}
+
+impl Engine {
+    /// Compiles rules: for each rule (by id), its patterns (ORed).
+    pub(crate) fn build<'a>(
+        rules: impl Iterator<Item = &'a [Pattern]>,
+        max_depth: usize,
+        validate_all: bool,
+    ) -> Engine {
+        let rules: Vec<&[Pattern]> = rules.collect();
+        let mut numeric = NumericPaths::default();
+        for ps in &rules {
+            for p in ps.iter() {
+                numeric.add(p);
+            }
+        }
+        let mut trie = PathTrie::default();
+        let mut branches = Vec::new();
+        let mut anchors: Vec<Option<usize>> = Vec::new();
+        for (rule, ps) in rules.iter().enumerate() {
+            for p in ps.iter() {
+                for b in &p.branches {
+                    let fields: Box<[BField]> = b
+                        .fields
+                        .iter()
+                        .map(|f| BField {
+                            field: trie.insert(&f.path),
+                            leaf: f.matchers.clone(),
+                            numeric: numeric.contains(f),
+                            absent_ok: f.matchers.contains(&Matcher::Exists(false)),
+                        })
+                        .collect();
+                    let anchor = fields
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            f.leaf
+                                .iter()
+                                .map(anchor_cost)
+                                .try_fold(0u32, |acc, c| c.map(|c| acc.max(c)))
+                                .map(|c| (c, i))
+                        })
+                        .min()
+                        .map(|(_, i)| i);
+                    anchors.push(anchor);
+                    branches.push(Branch {
+                        rule: rule as u32,
+                        fields,
+                    });
+                }
+            }
+        }
+        let mut indexes = vec![FieldIndex::default(); trie.field_count()];
+        let mut always = Vec::new();
+        for (id, (b, anchor)) in branches.iter().zip(&anchors).enumerate() {
+            match anchor {
+                Some(i) => {
+                    let f = &b.fields[*i];
+                    for m in f.leaf.iter() {
+                        indexes[f.field as usize].add(m, id as u32);
+                    }
+                }
+                None => always.push(id as u32),
+            }
+        }
+        for ix in &mut indexes {
+            ix.numeric.build();
+        }
+        Engine {
+            trie,
+            indexes,
+            branches,
+            always,
+            rule_count: rules.len(),
+            opts: ScanOptions {
+                max_depth,
+                validate_all,
+            },
+        }
+    }
+
+    /// Approximate heap bytes held by the compiled machine.
+    pub(crate) fn heap_size(&self) -> usize {
+        self.trie.heap_size()
+            + self
+                .indexes
+                .iter()
+                .map(FieldIndex::heap_size)
+                .sum::<usize>()
+            + self
+                .branches
+                .iter()
+                .map(|b| 48 + b.fields.len() * std::mem::size_of::<BField>())
+                .sum::<usize>()
+            + self.always.capacity() * 4
+    }
+
+    /// Finds the matching rules of `ev`, calling `f` with each rule id in
+    /// increasing order, once.
+    pub(crate) fn run(
+        &self,
+        s: &mut EngineScratch,
+        ev: &[u8],
+        f: &mut dyn FnMut(u32),
+    ) -> Result<(), EventError> {
+        s.scan.scan(&self.trie, ev, self.opts)?;
+        self.prepare(s);
+        // Candidates from the anchors.
+        let hits = std::mem::take(&mut s.scan.hits);
+        let mut fold = std::mem::take(&mut s.fold);
+        let gen = s.gen;
+        for (h, hit) in hits.iter().enumerate() {
+            let ix = &self.indexes[hit.field as usize];
+            let v = value_of(
+                &s.scan,
+                ev,
+                hit,
+                h,
+                ix.wants_number,
+                &mut s.num_state,
+                &mut s.num_value,
+            );
+            let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
+            ix.probe(&v, &mut fold, &mut |b| {
+                if branch_gen[b as usize] != gen {
+                    branch_gen[b as usize] = gen;
+                    candidates.push(b);
+                }
+            });
+        }
+        s.scan.hits = hits;
+        s.fold = fold;
+        for &b in &self.always {
+            s.candidates.push(b);
+        }
+        // Verify each candidate whose rule has not matched yet.
+        let candidates = std::mem::take(&mut s.candidates);
+        for &b in &candidates {
+            let rule = self.branches[b as usize].rule;
+            if s.rule_gen[rule as usize] == gen {
+                continue;
+            }
+            if self.verify(s, ev, &self.branches[b as usize]) {
+                s.rule_gen[rule as usize] = gen;
+                s.matched.push(rule);
+            }
+        }
+        s.candidates = candidates;
+        s.matched.sort_unstable();
+        for &r in &s.matched {
+            f(r);
+        }
+        Ok(())
+    }
+
+    /// Sizes the scratch for this machine and the current scan, and links
+    /// the hits of each field.
+    fn prepare(&self, s: &mut EngineScratch) {
+        if s.branch_gen.len() < self.branches.len() {
+            s.branch_gen.resize(self.branches.len(), 0);
+        }
+        if s.rule_gen.len() < self.rule_count {
+            s.rule_gen.resize(self.rule_count, 0);
+        }
+        let nfields = self.trie.field_count();
+        if s.head.len() < nfields {
+            s.head.resize(nfields, NONE);
+            s.head_gen.resize(nfields, 0);
+        }
+        s.gen = s.gen.wrapping_add(1);
+        if s.gen == 0 {
+            s.branch_gen.iter_mut().for_each(|g| *g = 0);
+            s.rule_gen.iter_mut().for_each(|g| *g = 0);
+            s.head_gen.iter_mut().for_each(|g| *g = 0);
+            s.gen = 1;
+        }
+        s.candidates.clear();
+        s.matched.clear();
+        let n = s.scan.hits.len();
+        s.next.clear();
+        s.next.resize(n, NONE);
+        s.num_state.clear();
+        s.num_state.resize(n, 0);
+        s.num_value.clear();
+        s.num_value.resize(n, 0.0);
+        for (h, hit) in s.scan.hits.iter().enumerate() {
+            let f = hit.field as usize;
+            if s.head_gen[f] != s.gen {
+                s.head_gen[f] = s.gen;
+                s.head[f] = NONE;
+            }
+            s.next[h] = s.head[f];
+            s.head[f] = h as u32;
+        }
+    }
+
+    #[inline]
+    fn first_hit(s: &EngineScratch, field: u32) -> u32 {
+        if s.head_gen[field as usize] == s.gen {
+            s.head[field as usize]
+        } else {
+            NONE
+        }
+    }
+
+    /// Whether the branch matches the scanned event.
+    fn verify(&self, s: &mut EngineScratch, ev: &[u8], b: &Branch) -> bool {
+        if s.scan.trails.is_empty() {
+            // No object inside an array on any named path: fields are
+            // independent.
+            return b.fields.iter().all(|f| {
+                let mut h = Self::first_hit(s, f.field);
+                if h == NONE {
+                    return f.absent_ok;
+                }
+                while h != NONE {
+                    if Self::leaf_matches(s, ev, f, h) {
+                        return true;
+                    }
+                    h = s.next[h as usize];
+                }
+                false
+            });
+        }
+        self.verify_consistent(s, ev, b)
+    }
+
+    #[inline]
+    fn leaf_matches(s: &mut EngineScratch, ev: &[u8], f: &BField, h: u32) -> bool {
+        let hit = s.scan.hits[h as usize];
+        let v = value_of(
+            &s.scan,
+            ev,
+            &hit,
+            h as usize,
+            true,
+            &mut s.num_state,
+            &mut s.num_value,
+        );
+        f.leaf.iter().any(|m| m.matches(v, f.numeric))
+    }
+
+    /// Tries to extend the membership with a hit's trail; returns false (and
+    /// leaves the membership as it was) when the trail disagrees with it.
+    #[inline]
+    fn extend(membership: &mut Vec<(u32, u32)>, trail: &[(u32, u32)]) -> bool {
+        let mark = membership.len();
+        for &(id, idx) in trail {
+            match membership[..mark].iter().find(|m| m.0 == id) {
+                Some(&(_, j)) if j != idx => {
+                    membership.truncate(mark);
+                    return false;
+                }
+                Some(_) => {}
+                None => membership.push((id, idx)),
+            }
+        }
+        true
+    }
+
+    /// Chooses, for field `j`, the first hit from `cursor` on that agrees
+    /// with the membership and satisfies the field; pushes the choice.
+    #[allow(clippy::too_many_arguments)]
+    fn choose(
+        s: &mut EngineScratch,
+        ev: &[u8],
+        f: &BField,
+        mut cursor: u32,
+        mark: u32,
+        any_consistent: bool,
+        membership: &mut Vec<(u32, u32)>,
+        stack: &mut Vec<Choice>,
+    ) -> bool {
+        while cursor != NONE {
+            let h = cursor;
+            cursor = s.next[h as usize];
+            if !Self::extend(membership, s.scan.trail(&s.scan.hits[h as usize])) {
+                continue;
+            }
+            if Self::leaf_matches(s, ev, f, h) {
+                stack.push(Choice {
+                    cursor,
+                    mark,
+                    any_consistent,
+                });
+                return true;
+            }
+            membership.truncate(mark as usize);
+        }
+        false
+    }
+
+    /// The array-consistent search, on an explicit stack: for each field in
+    /// path order, choose a hit that satisfies it and agrees with the array
+    /// elements chosen so far, or absence when no hit of the field agrees
+    /// and the field accepts `exists: false`. (When some hit agrees,
+    /// absence is not an option; when none does, no hit can be chosen.)
+    fn verify_consistent(&self, s: &mut EngineScratch, ev: &[u8], b: &Branch) -> bool {
+        let mut membership = std::mem::take(&mut s.membership);
+        let mut stack = std::mem::take(&mut s.stack);
+        membership.clear();
+        stack.clear();
+        let n = b.fields.len();
+        let result = 'search: loop {
+            let i = stack.len();
+            if i == n {
+                break true;
+            }
+            let f = &b.fields[i];
+            let mark = membership.len() as u32;
+            let mut any_consistent = false;
+            let mut h = Self::first_hit(s, f.field);
+            while h != NONE {
+                if Self::extend(&mut membership, s.scan.trail(&s.scan.hits[h as usize])) {
+                    membership.truncate(mark as usize);
+                    any_consistent = true;
+                    break;
+                }
+                h = s.next[h as usize];
+            }
+            let first = Self::first_hit(s, f.field);
+            if Self::choose(
+                s,
+                ev,
+                f,
+                first,
+                mark,
+                any_consistent,
+                &mut membership,
+                &mut stack,
+            ) {
+                continue;
+            }
+            if !any_consistent && f.absent_ok {
+                stack.push(Choice {
+                    cursor: NONE,
+                    mark,
+                    any_consistent,
+                });
+                continue;
+            }
+            // Backtrack to the most recent choice with hits left to try.
+            loop {
+                let Some(c) = stack.pop() else {
+                    break 'search false;
+                };
+                membership.truncate(c.mark as usize);
+                let fj = &b.fields[stack.len()];
+                if Self::choose(
+                    s,
+                    ev,
+                    fj,
+                    c.cursor,
+                    c.mark,
+                    c.any_consistent,
+                    &mut membership,
+                    &mut stack,
+                ) {
+                    break;
+                }
+            }
+        };
+        s.membership = membership;
+        s.stack = stack;
+        result
+    }
+}
+
+/// The value of a hit as the matchers see it; the number value is computed
+/// once per hit, and only when `want_number` (or already known).
+#[inline]
+fn value_of<'a>(
+    scan: &'a ScanScratch,
+    ev: &'a [u8],
+    hit: &Hit,
+    h: usize,
+    want_number: bool,
+    num_state: &mut [u8],
+    num_value: &mut [f64],
+) -> ValueRef<'a> {
+    let bytes = scan.bytes(ev, hit);
+    match hit.kind {
+        // The scanner validated the bytes as UTF-8.
+        Kind::Str => ValueRef::Str(std::str::from_utf8(bytes).unwrap_or_default()),
+        Kind::Num => {
+            let text = std::str::from_utf8(bytes).unwrap_or_default();
+            let value = match num_state[h] {
+                1 => None,
+                2 => Some(num_value[h]),
+                _ if want_number => {
+                    let v = comparable(text);
+                    num_state[h] = if v.is_some() { 2 } else { 1 };
+                    num_value[h] = v.unwrap_or(0.0);
+                    v
+                }
+                _ => None,
+            };
+            ValueRef::Num(text, value)
+        }
+        Kind::True => ValueRef::True,
+        Kind::False => ValueRef::False,
+        Kind::Null => ValueRef::Null,
+    }
+}
