@@ -756,11 +756,4 @@ pub unsafe extern "C" fn evm_error_free(err: *mut evm_error) {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::RuleId;
-
-    #[test]
-    fn rule_ids_fit_in_u32() {
-        assert_eq!(RuleId::LIMIT, u32::MAX as usize);
-    }
-}
+mod tests;
