@@ -90,11 +90,13 @@ impl PathTrie {
         }
     }
 
-    /// The node reached from the object at `n` through member `key`.
+    /// The node reached from the object at `n` through member `key`; `top`
+    /// tells whether the object is the event itself (whose members' paths
+    /// take no leading dot).
     #[inline]
-    pub(crate) fn walk_key(&self, n: NodeId, key: &[u8]) -> NodeId {
+    pub(crate) fn walk_key(&self, n: NodeId, key: &[u8], top: bool) -> NodeId {
         let mut n = n;
-        if n != ROOT {
+        if !top {
             n = self.step(n, b'.');
         }
         for &b in key {
@@ -132,10 +134,13 @@ mod tests {
     fn dotted_keys_are_nesting() {
         let mut t = PathTrie::default();
         let ab = t.insert("a.b");
-        let a = t.walk_key(ROOT, b"a");
-        assert_eq!(t.field(t.walk_key(a, b"b")), ab);
-        assert_eq!(t.field(t.walk_key(ROOT, b"a.b")), ab);
-        assert_eq!(t.walk_key(ROOT, b"b"), NONE);
+        let a = t.walk_key(ROOT, b"a", true);
+        assert_eq!(t.field(t.walk_key(a, b"b", false)), ab);
+        assert_eq!(t.field(t.walk_key(ROOT, b"a.b", true)), ab);
+        assert_eq!(t.walk_key(ROOT, b"b", true), NONE);
+        // `{"": {"a": …}}` is the path `.a`, not `a`.
+        let empty = t.walk_key(ROOT, b"", true);
+        assert_eq!(t.walk_key(empty, b"a", false), NONE);
         assert_eq!(t.field(a), NONE);
     }
 }

@@ -575,9 +575,9 @@ impl ScanScratch {
                     } else if kesc {
                         self.key.clear();
                         unescape_into(ev, ks, ke, &mut self.key);
-                        trie.walk_key(top.node, &self.key)
+                        trie.walk_key(top.node, &self.key, self.frames.len() == 1)
                     } else {
-                        trie.walk_key(top.node, &ev[ks..ke])
+                        trie.walk_key(top.node, &ev[ks..ke], self.frames.len() == 1)
                     }
                 };
                 let before = self.frames.len();

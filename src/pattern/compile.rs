@@ -101,7 +101,7 @@ pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternEr
         Token::StartObject => {}
         _ => return Err(c.barf(K::NotAnObject, "Filter is not an object")),
     }
-    c.parse_object(&mut rules, "", false)?;
+    c.parse_object(&mut rules, None, false)?;
     c.lx.finish().map_err(|e| c.syntax(e))?;
     let branches = rules
         .into_iter()
@@ -208,7 +208,7 @@ impl<'a> Compiler<'a> {
     fn parse_object(
         &mut self,
         rules: &mut Vec<RuleMap>,
-        prefix: &str,
+        prefix: Option<&str>,
         in_or: bool,
     ) -> Result<(), PatternError> {
         let mut present = false;
@@ -234,13 +234,14 @@ impl<'a> Compiler<'a> {
                     ),
                 ));
             }
-            let path = if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{}.{}", prefix, name)
+            // The reference joins the path's segments with dots; a segment
+            // may itself be empty.
+            let path = match prefix {
+                None => name.to_string(),
+                Some(p) => format!("{}.{}", p, name),
             };
             match self.next()? {
-                Token::StartObject => self.parse_object(rules, &path, in_or)?,
+                Token::StartObject => self.parse_object(rules, Some(&path), in_or)?,
                 Token::StartArray => self.write_rules(rules, path)?,
                 _ => {
                     return Err(self.barf(
@@ -257,7 +258,11 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn parse_or(&mut self, rules: &mut Vec<RuleMap>, prefix: &str) -> Result<(), PatternError> {
+    fn parse_or(
+        &mut self,
+        rules: &mut Vec<RuleMap>,
+        prefix: Option<&str>,
+    ) -> Result<(), PatternError> {
         let current = std::mem::take(rules);
         if self.next()? != Token::StartArray {
             return Err(self.barf(K::Structure, "It must be an Array followed with $or."));
