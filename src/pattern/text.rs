@@ -1,6 +1,10 @@
 //! String operators: `equals-ignore-case` (and the ignore-case forms of
 //! `prefix` and `suffix`) and `wildcard`.
 
+/// A small set of string offsets; inline unless an operand is unusually
+/// ambiguous, so matching does not allocate.
+type Offsets = smallvec::SmallVec<[usize; 8]>;
+
 /// An ignore-case operand: for each of its characters, the strings an event
 /// may hold in its place: the character itself, its full lower-case mapping
 /// and its full upper-case mapping (locale-independent, per character).
@@ -35,10 +39,11 @@ impl CaseInsensitive {
     }
 
     /// The end offsets at which the operand can match `s` from its start.
-    fn ends(&self, s: &str) -> Vec<usize> {
-        let mut at = vec![0usize];
+    fn ends(&self, s: &str) -> Offsets {
+        let mut at = Offsets::new();
+        at.push(0);
         for alts in &self.alternatives {
-            let mut next = Vec::new();
+            let mut next = Offsets::new();
             for &p in &at {
                 for a in alts {
                     if s[p..].starts_with(a.as_str()) && !next.contains(&(p + a.len())) {
@@ -66,9 +71,10 @@ impl CaseInsensitive {
 
     /// `suffix` with `equals-ignore-case`
     pub(crate) fn is_suffix_of(&self, s: &str) -> bool {
-        let mut at = vec![s.len()];
+        let mut at = Offsets::new();
+        at.push(s.len());
         for alts in self.alternatives.iter().rev() {
-            let mut next = Vec::new();
+            let mut next = Offsets::new();
             for &p in &at {
                 for a in alts {
                     if s[..p].ends_with(a.as_str()) && !next.contains(&(p - a.len())) {
