@@ -1,0 +1,922 @@
+'use strict';
+/**
+ * evmatch for Node.js: Amazon EventBridge event-pattern matching.
+ *
+ * A thin layer over the evmatch C ABI (include/evmatch.h), loaded with koffi.
+ * Everything that could make the native side misbehave (wrong types, closed
+ * handles, strings that are not well-formed Unicode) is checked here, in
+ * JavaScript, before any native call.
+ *
+ * @module evmatch
+ */
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { types: utilTypes } = require('node:util');
+const koffi = require('koffi');
+
+// ---------------------------------------------------------------------------
+// Finding and loading the native library
+// ---------------------------------------------------------------------------
+
+/** The file name of the shared library on this platform. */
+function libraryFileName() {
+  if (process.platform === 'win32') return 'evmatch.dll';
+  if (process.platform === 'darwin') return 'libevmatch.dylib';
+  return 'libevmatch.so';
+}
+
+/**
+ * Where the native library is, in this order: the `EVMATCH_LIB` environment
+ * variable; the copy made at install time in this package's `lib/`; the
+ * `target/release` of the first directory above this package (its real
+ * path, so an `npm install ./bindings/node` symlink leads back into the
+ * repository) that has one.
+ *
+ * @returns {string}
+ */
+function findLibrary() {
+  const env = process.env.EVMATCH_LIB;
+  if (env) {
+    if (!fs.existsSync(env)) {
+      throw new Error(`evmatch: EVMATCH_LIB=${env} does not exist`);
+    }
+    return path.resolve(env);
+  }
+  const name = libraryFileName();
+  const tried = [];
+  const installed = path.join(__dirname, 'lib', name);
+  tried.push(installed);
+  if (fs.existsSync(installed)) return installed;
+  let dir;
+  try {
+    dir = fs.realpathSync(__dirname);
+  } catch {
+    dir = __dirname;
+  }
+  for (;;) {
+    const candidate = path.join(dir, 'target', 'release', name);
+    tried.push(candidate);
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(
+    `evmatch: native library ${name} not found; build it with ` +
+      '`cargo build --release` in the evmatch repository or set EVMATCH_LIB ' +
+      `to its path. Looked at:\n  ${tried.join('\n  ')}`,
+  );
+}
+
+const libraryPath = findLibrary();
+const lib = koffi.load(libraryPath);
+
+// Handles are plain pointers (BigInt in koffi 3); buffers are passed as
+// `void *` so that Buffers and typed arrays go through without copies.
+const ffi = {
+  version: lib.func('const char *evm_version(void)'),
+  builderNew: lib.func('int evm_builder_new(_Out_ void **out)'),
+  builderAddRule: lib.func(
+    'int evm_builder_add_rule(void *builder, const void *name, size_t name_len, ' +
+      'const void *pattern, size_t pattern_len, _Out_ void **err_out)',
+  ),
+  builderBuild: lib.func('int evm_builder_build(void *builder, _Out_ void **out)'),
+  builderFree: lib.func('void evm_builder_free(void *builder)'),
+  machineFree: lib.func('void evm_machine_free(void *machine)'),
+  machineRuleCount: lib.func(
+    'int evm_machine_rule_count(void *machine, _Out_ size_t *count)',
+  ),
+  machineRuleName: lib.func(
+    'int evm_machine_rule_name(void *machine, size_t index, _Out_ void **ptr, _Out_ size_t *len)',
+  ),
+  scratchNew: lib.func('int evm_scratch_new(void *machine, _Out_ void **out)'),
+  scratchFree: lib.func('void evm_scratch_free(void *scratch)'),
+  // The hot path: every out-parameter is a caller-owned typed array and no
+  // error object is asked for (err_out NULL).
+  match: lib.func(
+    'int evm_match(void *machine, void *scratch, const void *event, size_t event_len, ' +
+      'void *ids_out, size_t ids_cap, void *n_out, void *err_out)',
+  ),
+  // Used only after a failure, to get the event error's details.
+  matchErr: lib.func(
+    'int evm_match(void *machine, void *scratch, const void *event, size_t event_len, ' +
+      'void *ids_out, size_t ids_cap, void *n_out, _Out_ void **err_out)',
+  ),
+  matchBatch: lib.func(
+    'int evm_match_batch(void *machine, void *scratch, const void *events, const void *lens, ' +
+      'size_t n_events, void *ids_out, size_t ids_cap, void *offsets_out, ' +
+      'void *status_out, void *needed_out)',
+  ),
+  errorStatus: lib.func('int evm_error_status(void *err)'),
+  errorKind: lib.func('uint32_t evm_error_kind(void *err)'),
+  errorMessage: lib.func('const char *evm_error_message(void *err)'),
+  errorPath: lib.func('const char *evm_error_path(void *err)'),
+  errorOffset: lib.func('size_t evm_error_offset(void *err)'),
+  errorRule: lib.func('const char *evm_error_rule(void *err)'),
+  errorFree: lib.func('void evm_error_free(void *err)'),
+};
+
+// evm_status values (include/evmatch.h).
+const EVM_OK = 0;
+const EVM_PATTERN_ERROR = 1;
+const EVM_EVENT_ERROR = 2;
+const EVM_BUFFER_TOO_SMALL = 5;
+const STATUS_NAMES = [
+  'EVM_OK',
+  'EVM_PATTERN_ERROR',
+  'EVM_EVENT_ERROR',
+  'EVM_NULL_ARGUMENT',
+  'EVM_INVALID_UTF8',
+  'EVM_BUFFER_TOO_SMALL',
+  'EVM_INVALID_ARGUMENT',
+  'EVM_PANIC',
+];
+
+const PATTERN_KINDS = [
+  'unknown',
+  'syntax',
+  'not-an-object',
+  'structure',
+  'unknown-operator',
+  'operand',
+  'numeric',
+  'cidr',
+  'wildcard',
+  'too-complex',
+  'too-many-combinations',
+  'too-large',
+  'too-deep',
+];
+const EVENT_KINDS = ['unknown', 'syntax', 'not-an-object', 'too-deep'];
+
+/** The evmatch library version, from `evm_version()`, such as "0.1.0". */
+const version = ffi.version();
+
+// size_t out-values are read from Uint32Array pairs (counts stay far below
+// 2^32): the low word is first on little-endian machines.
+const LO = os.endianness() === 'LE' ? 0 : 1;
+const HI = 1 - LO;
+const PTR_SIZE = koffi.sizeof('void *');
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** An unexpected status from the native library: a bug, never a user error. */
+function internalError(fn, status) {
+  const name = STATUS_NAMES[status] || `status ${status}`;
+  const err = new Error(`evmatch: ${fn} failed unexpectedly with ${name}`);
+  err.status = status;
+  return err;
+}
+
+/**
+ * A pattern that could not be compiled.
+ *
+ * @property {string} rule    the name of the rule whose pattern failed
+ * @property {string} message the one-line message, such as
+ *   "prefix match pattern must be a string"
+ * @property {string} path    the JSON path of the offending spot, such as
+ *   "$.detail.state" ("" when there is none)
+ * @property {number} offset  the byte offset of the problem in the pattern's
+ *   UTF-8 text (for a pattern given as an object, in its JSON.stringify text)
+ * @property {string} kind    "syntax", "not-an-object", "structure",
+ *   "unknown-operator", "operand", "numeric", "cidr", "wildcard",
+ *   "too-complex", "too-many-combinations", "too-large" or "too-deep"
+ * @property {number} code    the C ABI's stable kind code (1 to 12)
+ */
+class PatternError extends Error {
+  /**
+   * @param {{rule: string, message: string, path?: string, offset?: number, code?: number}} info
+   */
+  constructor(info) {
+    super(info.message);
+    this.name = 'PatternError';
+    this.rule = info.rule;
+    this.path = info.path || '';
+    this.offset = info.offset || 0;
+    this.code = info.code || 0;
+    this.kind = PATTERN_KINDS[this.code] || 'unknown';
+  }
+}
+
+/**
+ * An event that could not be matched: not JSON, not a JSON object, too deep.
+ *
+ * @property {string} message the one-line message
+ * @property {number} offset  the byte offset of the problem in the event's
+ *   UTF-8 text (for an event given as an object, in its JSON.stringify text)
+ * @property {string} kind    "syntax", "not-an-object" or "too-deep"
+ * @property {number} code    the C ABI's stable kind code (1 to 3)
+ * @property {number} [index] for `matchesMany`, the index of the event in the
+ *   batch
+ */
+class EventError extends Error {
+  /** @param {{message: string, offset?: number, code?: number, index?: number}} info */
+  constructor(info) {
+    super(info.message);
+    this.name = 'EventError';
+    this.offset = info.offset || 0;
+    this.code = info.code || 0;
+    this.kind = EVENT_KINDS[this.code] || 'unknown';
+    if (info.index !== undefined) this.index = info.index;
+  }
+}
+
+/** Reads an evm_error into a plain object and frees it. */
+function takeError(err) {
+  try {
+    return {
+      status: ffi.errorStatus(err),
+      code: ffi.errorKind(err),
+      message: ffi.errorMessage(err),
+      path: ffi.errorPath(err),
+      offset: Number(ffi.errorOffset(err)),
+      rule: ffi.errorRule(err),
+    };
+  } finally {
+    ffi.errorFree(err);
+  }
+}
+
+/**
+ * The UTF-8 byte offset of the first lone surrogate of `s` (which has one).
+ * @param {string} s
+ */
+function loneSurrogateOffset(s) {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return Buffer.byteLength(s.slice(0, i), 'utf8');
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) return Buffer.byteLength(s.slice(0, i), 'utf8');
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (utilTypes.isAnyArrayBuffer(value)) return 'an ArrayBuffer';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor && value.constructor.name}`;
+  return `a ${typeof value}`;
+}
+
+/**
+ * Pattern text (string or bytes) for a rule; throws TypeError or
+ * PatternError.
+ */
+function patternBytes(name, pattern) {
+  let text;
+  if (typeof pattern === 'string') {
+    text = pattern;
+  } else if (utilTypes.isUint8Array(pattern)) {
+    return pattern;
+  } else if (
+    pattern !== null &&
+    typeof pattern === 'object' &&
+    !ArrayBuffer.isView(pattern) &&
+    !utilTypes.isAnyArrayBuffer(pattern)
+  ) {
+    text = JSON.stringify(pattern);
+    if (typeof text !== 'string') {
+      throw new TypeError(`evmatch: rule ${JSON.stringify(name)}: pattern cannot be serialised to JSON`);
+    }
+  } else {
+    throw new TypeError(
+      `evmatch: rule ${JSON.stringify(name)}: a pattern must be a JSON string, an object ` +
+        `or a Uint8Array, not ${describe(pattern)}`,
+    );
+  }
+  if (!text.isWellFormed()) {
+    throw new PatternError({
+      rule: name,
+      message: 'pattern text is not well-formed Unicode (lone surrogate)',
+      offset: loneSurrogateOffset(text),
+      code: 1,
+    });
+  }
+  return Buffer.from(text, 'utf8');
+}
+
+/** Checks that `event` is a string, a Uint8Array or an object; throws TypeError. */
+function checkEvent(event, where) {
+  if (typeof event === 'string' || utilTypes.isUint8Array(event)) return;
+  if (
+    event !== null &&
+    typeof event === 'object' &&
+    !ArrayBuffer.isView(event) &&
+    !utilTypes.isAnyArrayBuffer(event)
+  ) {
+    return;
+  }
+  throw new TypeError(
+    `evmatch: ${where} must be a JSON string, a Buffer/Uint8Array or an object, not ${describe(event)}`,
+  );
+}
+
+/** JSON text of an object event (already checked by checkEvent). */
+function stringifyEvent(event, where) {
+  const text = JSON.stringify(event);
+  if (typeof text !== 'string') {
+    throw new TypeError(`evmatch: ${where} cannot be serialised to JSON`);
+  }
+  return text;
+}
+
+function illFormedEvent(text, index) {
+  return new EventError({
+    message: 'event text is not well-formed Unicode (lone surrogate)',
+    offset: loneSurrogateOffset(text),
+    code: 1,
+    index,
+  });
+}
+
+/** Byte-wise (UTF-8, so code point) order, as Rust sorts strings. */
+function compareNames(a, b) {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The rules as [name, pattern] pairs from a plain object or a Map.
+ * @returns {Array<[string, unknown]>}
+ */
+function ruleEntries(rules) {
+  if (rules instanceof Map) {
+    for (const name of rules.keys()) {
+      if (typeof name !== 'string') {
+        throw new TypeError(`evmatch: rule names must be strings, not ${describe(name)}`);
+      }
+    }
+    return [...rules.entries()];
+  }
+  if (rules === null || typeof rules !== 'object' || Array.isArray(rules) || ArrayBuffer.isView(rules)) {
+    throw new TypeError(
+      `evmatch: rules must be an object or a Map of rule names to patterns, not ${describe(rules)}`,
+    );
+  }
+  return Object.entries(rules);
+}
+
+// ---------------------------------------------------------------------------
+// Rules files
+// ---------------------------------------------------------------------------
+
+function skipWs(text, i) {
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+    i++;
+  }
+  return i;
+}
+
+/** End (exclusive) of the JSON string token starting at `i`. */
+function skipString(text, i) {
+  i++;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i += 2;
+    else if (c === 0x22) return i + 1;
+    else i++;
+  }
+  return i;
+}
+
+/** End (exclusive) of the JSON value starting at `i` (text known valid). */
+function skipValue(text, i) {
+  const c = text[i];
+  if (c === '"') return skipString(text, i);
+  if (c === '{' || c === '[') {
+    let depth = 0;
+    while (i < text.length) {
+      const d = text[i];
+      if (d === '"') {
+        i = skipString(text, i);
+        continue;
+      }
+      if (d === '{' || d === '[') depth++;
+      else if (d === '}' || d === ']') {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return i;
+  }
+  while (i < text.length && !',}] \t\r\n'.includes(text[i])) i++;
+  return i;
+}
+
+/**
+ * Splits a rules file `{"name": pattern, ...}` into [name, pattern text]
+ * pairs, keeping each pattern's raw text (number spellings and duplicate
+ * keys survive). A pattern is an object or a string holding the pattern
+ * text. When a name repeats, the last one wins.
+ *
+ * @param {string} text
+ * @param {string} label
+ * @returns {Map<string, string>}
+ */
+function splitRulesFile(text, label) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`evmatch: ${label}: not JSON: ${e.message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TypeError(
+      `evmatch: ${label}: not a rules file: expected a JSON object {"rule name": pattern, ...}`,
+    );
+  }
+  const rules = new Map();
+  let i = skipWs(text, 0) + 1; // past '{'
+  for (;;) {
+    i = skipWs(text, i);
+    if (text[i] === '}') break;
+    const keyEnd = skipString(text, i);
+    const name = JSON.parse(text.slice(i, keyEnd));
+    i = skipWs(text, keyEnd) + 1; // past ':'
+    i = skipWs(text, i);
+    const end = skipValue(text, i);
+    const raw = text.slice(i, end);
+    let pattern;
+    if (raw[0] === '{') pattern = raw;
+    else if (raw[0] === '"') pattern = JSON.parse(raw);
+    else {
+      throw new TypeError(
+        `evmatch: ${label}: rule ${JSON.stringify(name)}: a pattern must be a JSON object or a string holding one`,
+      );
+    }
+    rules.delete(name);
+    rules.set(name, pattern);
+    i = skipWs(text, end);
+    if (text[i] === ',') i++;
+  }
+  return rules;
+}
+
+// ---------------------------------------------------------------------------
+// Machine
+// ---------------------------------------------------------------------------
+
+/** Frees the native handles of a machine's state; safe to call twice. */
+function release(state) {
+  const { scratch, machine } = state;
+  state.scratch = null;
+  state.machine = null;
+  if (scratch !== null) ffi.scratchFree(scratch);
+  if (machine !== null) ffi.machineFree(machine);
+}
+
+/**
+ * Counts of native machines, for tests (not part of the API): created,
+ * freed by close(), freed by the finalizer.
+ */
+const stats = { created: 0, closed: 0, finalized: 0 };
+
+const registry = new FinalizationRegistry((state) => {
+  if (state.machine !== null) stats.finalized++;
+  release(state);
+});
+
+/**
+ * A compiled, immutable set of named EventBridge rules.
+ *
+ * Free its native memory with `close()` when done (or a `using`
+ * declaration); a finalizer frees it after garbage collection otherwise.
+ */
+class Machine {
+  /** @type {{machine: bigint|null, scratch: bigint|null}} */
+  #state;
+  /** @type {readonly string[]} */
+  #names;
+  /** Rule indexes in name order, or null when index order is name order. */
+  #rank;
+  #ids;
+  #count = new Uint32Array(2);
+  #text = Buffer.alloc(4096);
+  // matchesMany buffers, grown as needed.
+  #batchIds = new Uint32Array(0);
+  #batchArena = Buffer.alloc(1);
+  #batchPtrs = new Uint32Array(0);
+  #batchLens = new Uint32Array(0);
+  #batchOffsets = new Uint32Array(0);
+  #batchStatus = new Int32Array(0);
+
+  /**
+   * Compiles rules into a machine.
+   *
+   * @param {Record<string, string | object | Uint8Array> | Map<string, string | object | Uint8Array>} rules
+   *   rule name → pattern: JSON text (compiled exactly as written), an
+   *   object (compiled from its JSON.stringify text) or UTF-8 bytes
+   * @throws {PatternError} when a pattern is invalid (nothing is kept)
+   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   */
+  constructor(rules) {
+    const entries = ruleEntries(rules);
+    const prepared = entries.map(([name, pattern]) => {
+      if (!name.isWellFormed()) {
+        throw new TypeError(`evmatch: rule name ${JSON.stringify(name)} is not well-formed Unicode`);
+      }
+      return [name, Buffer.from(name, 'utf8'), patternBytes(name, pattern)];
+    });
+
+    const out = [null];
+    let status = ffi.builderNew(out);
+    if (status !== EVM_OK) throw internalError('evm_builder_new', status);
+    const builder = out[0];
+    // Zero-length buffers may reach C as NULL pointers: give C a real,
+    // readable pointer with length 0 instead.
+    const nonEmpty = Buffer.alloc(1);
+    try {
+      for (const [name, nameBytes, patternBuf] of prepared) {
+        const errOut = [null];
+        status = ffi.builderAddRule(
+          builder,
+          nameBytes.length ? nameBytes : nonEmpty,
+          nameBytes.length,
+          patternBuf.length ? patternBuf : nonEmpty,
+          patternBuf.length,
+          errOut,
+        );
+        if (status === EVM_PATTERN_ERROR) {
+          const info = takeError(errOut[0]);
+          throw new PatternError({ ...info, rule: name });
+        }
+        if (status !== EVM_OK) throw internalError('evm_builder_add_rule', status);
+      }
+    } catch (e) {
+      ffi.builderFree(builder);
+      throw e;
+    }
+    status = ffi.builderBuild(builder, out); // consumes the builder
+    if (status !== EVM_OK) throw internalError('evm_builder_build', status);
+    const state = { machine: out[0], scratch: null };
+    status = ffi.scratchNew(state.machine, out);
+    if (status !== EVM_OK) {
+      release(state);
+      throw internalError('evm_scratch_new', status);
+    }
+    state.scratch = out[0];
+    this.#state = state;
+    stats.created++;
+    registry.register(this, state, state);
+
+    try {
+      const countOut = [0];
+      status = ffi.machineRuleCount(state.machine, countOut);
+      if (status !== EVM_OK) throw internalError('evm_machine_rule_count', status);
+      const count = Number(countOut[0]);
+      const names = new Array(count);
+      const ptrOut = [null];
+      const lenOut = [0];
+      for (let i = 0; i < count; i++) {
+        status = ffi.machineRuleName(state.machine, i, ptrOut, lenOut);
+        if (status !== EVM_OK) throw internalError('evm_machine_rule_name', status);
+        const len = Number(lenOut[0]);
+        names[i] =
+          len === 0
+            ? ''
+            : Buffer.from(koffi.decode(ptrOut[0], koffi.array('uint8_t', len))).toString('utf8');
+      }
+      this.#names = Object.freeze(names);
+      const order = names.map((_, i) => i).sort((a, b) => compareNames(names[a], names[b]));
+      const inOrder = order.every((v, i) => v === i);
+      if (inOrder) {
+        this.#rank = null;
+      } else {
+        const rank = new Uint32Array(count);
+        order.forEach((idx, pos) => {
+          rank[idx] = pos;
+        });
+        this.#rank = rank;
+      }
+      this.#ids = new Uint32Array(Math.max(1, Math.min(count, 64)));
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Compiles a rules file: a JSON object of rule name → pattern, each
+   * pattern an object (compiled from its raw text, exactly as written) or a
+   * string holding the pattern text, as `evmatch match --rules` reads.
+   *
+   * @param {string} file path of the rules file
+   * @returns {Machine}
+   * @throws {PatternError} when a pattern is invalid
+   * @throws {SyntaxError} when the file is not JSON
+   * @throws {TypeError} when it is JSON but not a rules file
+   * @throws {Error} when the file cannot be read (from fs)
+   */
+  static fromFile(file) {
+    if (typeof file !== 'string' && !(file instanceof URL) && !Buffer.isBuffer(file)) {
+      throw new TypeError(`evmatch: fromFile needs a path, not ${describe(file)}`);
+    }
+    const text = fs.readFileSync(file, 'utf8');
+    return new Machine(splitRulesFile(text, String(file)));
+  }
+
+  /** The rule names, in the machine's rule-index order (frozen). */
+  get ruleNames() {
+    return this.#names;
+  }
+
+  /** The number of rules (distinct names). */
+  get ruleCount() {
+    return this.#names.length;
+  }
+
+  /** True once `close()` has been called. */
+  get closed() {
+    return this.#state.machine === null;
+  }
+
+  /**
+   * Frees the native machine and scratch now. Idempotent. Matching
+   * afterwards throws an Error.
+   */
+  close() {
+    const state = this.#state;
+    if (state.machine === null) return;
+    registry.unregister(state);
+    release(state);
+    stats.closed++;
+  }
+
+  /** `using m = new Machine(...)` closes it at the end of the block. */
+  [Symbol.dispose || Symbol.for('Symbol.dispose')]() {
+    this.close();
+  }
+
+  #live() {
+    const state = this.#state;
+    if (state.machine === null) throw new Error('evmatch: the machine is closed');
+    return state;
+  }
+
+  /** Sorted names of the rule indexes ids[start..end]. */
+  #namesOf(ids, start, end) {
+    const names = this.#names;
+    const n = end - start;
+    const out = new Array(n);
+    if (n > 1 && this.#rank !== null) {
+      const rank = this.#rank;
+      const sorted = Array.from(ids.subarray(start, end)).sort((a, b) => rank[a] - rank[b]);
+      for (let i = 0; i < n; i++) out[i] = names[sorted[i]];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = names[ids[start + i]];
+    }
+    return out;
+  }
+
+  /** Encodes a string into the reusable text buffer: [buffer, length]. */
+  #encode(text) {
+    if (text.length * 3 > this.#text.length) {
+      this.#text = Buffer.alloc(Math.max(text.length * 3, this.#text.length * 2));
+    }
+    return this.#text.write(text, 0, 'utf8');
+  }
+
+  /** Details of an event the engine refused. */
+  #eventError(state, buf, len, index) {
+    const errOut = [null];
+    const status = ffi.matchErr(
+      state.machine,
+      state.scratch,
+      buf,
+      len,
+      this.#ids,
+      this.#ids.length,
+      this.#count,
+      errOut,
+    );
+    if (status !== EVM_EVENT_ERROR) throw internalError('evm_match', status);
+    const info = takeError(errOut[0]);
+    return new EventError({ ...info, index });
+  }
+
+  /**
+   * The names of the rules that match one event, sorted.
+   *
+   * @param {string | Uint8Array | object} event JSON text, UTF-8 bytes, or
+   *   an object (matched as its JSON.stringify text)
+   * @returns {string[]}
+   * @throws {EventError} when the event is not a JSON object (or too deep)
+   * @throws {TypeError} when the event has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  matches(event) {
+    const state = this.#live();
+    let buf;
+    let len;
+    if (utilTypes.isUint8Array(event)) {
+      buf = event;
+      len = event.byteLength;
+    } else {
+      checkEvent(event, 'an event');
+      const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
+      if (!text.isWellFormed()) throw illFormedEvent(text);
+      len = this.#encode(text);
+      buf = this.#text;
+    }
+    if (len === 0) buf = this.#text; // a real pointer, not NULL
+    const count = this.#count;
+    let status = ffi.match(
+      state.machine,
+      state.scratch,
+      buf,
+      len,
+      this.#ids,
+      this.#ids.length,
+      count,
+      null,
+    );
+    if (status === EVM_BUFFER_TOO_SMALL) {
+      this.#ids = new Uint32Array(Math.min(this.#names.length, Math.max(count[LO], this.#ids.length * 2)));
+      status = ffi.match(state.machine, state.scratch, buf, len, this.#ids, this.#ids.length, count, null);
+    }
+    if (status === EVM_EVENT_ERROR) throw this.#eventError(state, buf, len);
+    if (status !== EVM_OK) throw internalError('evm_match', status);
+    const n = count[LO];
+    if (n === 0) return [];
+    return this.#namesOf(this.#ids, 0, n);
+  }
+
+  /**
+   * Matches a batch of events with ONE native call (`evm_match_batch`):
+   * the result's entry `i` is the sorted rule names for `events[i]`.
+   *
+   * @param {Array<string | Uint8Array | object>} events
+   * @param {{invalid?: 'throw' | 'null'}} [options] what an event that is
+   *   not a JSON object gives: an EventError for the first such event, with
+   *   its `index` ("throw", the default), or `null` in its place ("null")
+   * @returns {Array<string[] | null>}
+   * @throws {EventError} for an invalid event (unless `invalid: 'null'`)
+   * @throws {TypeError} when `events` or one of them has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  matchesMany(events, options) {
+    const state = this.#live();
+    if (!Array.isArray(events)) {
+      throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
+    }
+    let invalidNull = false;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError('evmatch: matchesMany options must be an object');
+      }
+      const inv = options.invalid;
+      if (inv === 'null') invalidNull = true;
+      else if (inv !== undefined && inv !== 'throw') {
+        throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
+      }
+    }
+    const n = events.length;
+
+    // Validate and encode everything before the native call. Bytes are
+    // passed in place; text is encoded into one arena buffer.
+    let textBytes = 0;
+    const texts = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const ev = events[i];
+      if (utilTypes.isUint8Array(ev)) continue;
+      checkEvent(ev, `event ${i}`);
+      const text = typeof ev === 'string' ? ev : stringifyEvent(ev, `event ${i}`);
+      if (!text.isWellFormed()) {
+        if (invalidNull) {
+          texts[i] = null;
+          continue;
+        }
+        throw illFormedEvent(text, i);
+      }
+      texts[i] = text;
+      textBytes += text.length * 3;
+    }
+    if (this.#batchArena.length < textBytes + 1) {
+      this.#batchArena = Buffer.alloc(Math.max(textBytes + 1, this.#batchArena.length * 2));
+    }
+    if (this.#batchPtrs.length < 2 * n) {
+      const cap = Math.max(2 * n, 2 * this.#batchPtrs.length);
+      this.#batchPtrs = new Uint32Array(new ArrayBuffer(cap * 4));
+      this.#batchLens = new Uint32Array(cap);
+      this.#batchOffsets = new Uint32Array(cap + 2);
+      this.#batchStatus = new Int32Array(cap / 2);
+    }
+    const arena = this.#batchArena;
+    const ptrs = this.#batchPtrs;
+    const lens = this.#batchLens;
+    const offsets = this.#batchOffsets;
+    const statusOut = this.#batchStatus;
+    const arenaBase = Number(koffi.address(arena));
+    let arenaUsed = 0;
+    for (let i = 0; i < n; i++) {
+      const ev = events[i];
+      let addr;
+      let len;
+      const text = texts[i];
+      if (text === undefined) {
+        len = ev.byteLength;
+        addr = len === 0 ? arenaBase : Number(koffi.address(ev));
+      } else if (text === null) {
+        // Not well-formed Unicode: matched as empty text, which the engine
+        // refuses as an event; reported as null below.
+        addr = arenaBase;
+        len = 0;
+      } else {
+        len = arena.write(text, arenaUsed, 'utf8');
+        addr = arenaBase + arenaUsed;
+        arenaUsed += len;
+      }
+      if (PTR_SIZE === 8) {
+        ptrs[2 * i + LO] = addr % 0x100000000;
+        ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
+        lens[2 * i + LO] = len;
+        lens[2 * i + HI] = 0;
+      } else {
+        ptrs[i] = addr;
+        lens[i] = len;
+      }
+    }
+
+    // One native call; a second only when the ids buffer must grow.
+    const rules = this.#names.length;
+    if (this.#batchIds.length === 0 || this.#batchIds.length < Math.min(n * rules, 1 << 20)) {
+      this.#batchIds = new Uint32Array(Math.max(1, this.#batchIds.length, Math.min(n * rules, 1 << 20)));
+    }
+    const needed = this.#count;
+    let status = ffi.matchBatch(
+      state.machine,
+      state.scratch,
+      ptrs,
+      lens,
+      n,
+      this.#batchIds,
+      this.#batchIds.length,
+      offsets,
+      statusOut,
+      needed,
+    );
+    if (status === EVM_BUFFER_TOO_SMALL) {
+      this.#batchIds = new Uint32Array(Math.max(needed[LO], 2 * this.#batchIds.length));
+      status = ffi.matchBatch(
+        state.machine,
+        state.scratch,
+        ptrs,
+        lens,
+        n,
+        this.#batchIds,
+        this.#batchIds.length,
+        offsets,
+        statusOut,
+        needed,
+      );
+    }
+    if (status !== EVM_OK) throw internalError('evm_match_batch', status);
+
+    const ids = this.#batchIds;
+    const result = new Array(n);
+    const step = PTR_SIZE === 8 ? 2 : 1;
+    const lo = PTR_SIZE === 8 ? LO : 0;
+    for (let i = 0; i < n; i++) {
+      if (statusOut[i] !== EVM_OK) {
+        if (invalidNull) {
+          result[i] = null;
+          continue;
+        }
+        const ev = events[i];
+        if (texts[i] === undefined) throw this.#eventError(state, ev.byteLength ? ev : arena, ev.byteLength, i);
+        const len = this.#encode(texts[i]);
+        throw this.#eventError(state, this.#text, len, i);
+      }
+      const start = offsets[step * i + lo];
+      const end = offsets[step * (i + 1) + lo];
+      result[i] = start === end ? [] : this.#namesOf(ids, start, end);
+    }
+    return result;
+  }
+}
+
+module.exports = {
+  Machine,
+  PatternError,
+  EventError,
+  version,
+  libraryPath,
+};
+Object.defineProperty(module.exports, '_stats', { value: stats, enumerable: false });
