@@ -89,11 +89,13 @@ mod error;
 #[allow(unsafe_code)]
 mod ffi;
 mod json;
+mod live;
 mod machine;
 mod pattern;
 pub mod reference;
 
 pub use crate::error::{EventError, EventErrorKind, PatternError, PatternErrorKind};
+pub use crate::live::LiveMachine;
 pub use crate::machine::{Machine, MachineBuilder, RuleId, Scratch};
 pub use crate::pattern::{Limits, Pattern};
 

@@ -8,6 +8,12 @@ use crate::error::{EventError, PatternError};
 use crate::pattern::{Limits, Pattern, PATTERN_DEPTH_CAP};
 use crate::reference::DEFAULT_EVENT_DEPTH;
 
+/// The number of `$or` branches, for sizing.
+#[allow(dead_code)]
+pub(crate) fn branch_count(m: &Machine) -> usize {
+    m.inner.engine.branch_count()
+}
+
 /// The index of a rule in a [`Machine`], in the order names were first
 /// added. Turn it into a name with [`Machine::rule_name`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -161,30 +167,88 @@ impl MachineBuilder {
 
     /// Builds the machine. The builder can be reused afterwards.
     pub fn build(&self) -> Machine {
-        let rules = self
-            .rules
-            .iter()
-            .map(|r| Rule {
-                name: r.name.clone(),
-                patterns: r.patterns.clone(),
-            })
-            .collect();
-        let max_event_depth = self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH);
         let engine = Engine::build(
             self.rules.iter().map(|r| &r.patterns[..]),
-            max_event_depth,
+            self.event_depth(),
             !self.trusted_input,
         );
-        Machine {
-            inner: Arc::new(Inner { rules, engine }),
+        let mut names = Names::default();
+        for (i, r) in self.rules.iter().enumerate() {
+            names.set(i as u32, Some(r.name.as_ref().into()));
         }
+        Machine {
+            inner: Arc::new(Inner {
+                engine,
+                names,
+                count: self.rules.len(),
+                version: 0,
+            }),
+        }
+    }
+
+    /// Builds a [`LiveMachine`](crate::LiveMachine) holding this builder's
+    /// rules, whose rule set can then change while other threads match.
+    pub fn build_live(&self) -> crate::LiveMachine {
+        crate::live::LiveMachine::from_builder(self)
+    }
+
+    pub(crate) fn event_depth(&self) -> usize {
+        self.max_event_depth.unwrap_or(DEFAULT_EVENT_DEPTH)
+    }
+
+    pub(crate) fn is_trusted(&self) -> bool {
+        self.trusted_input
+    }
+
+    /// The rules added so far: (name, patterns).
+    pub(crate) fn rules(&self) -> impl Iterator<Item = (&str, &[Pattern])> {
+        self.rules.iter().map(|r| (&*r.name, &r.patterns[..]))
+    }
+}
+
+/// Rule names by rule id, in chunks shared between versions of a live
+/// machine (an update copies one chunk).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    chunks: Vec<Arc<Vec<Option<Arc<str>>>>>,
+}
+
+const NAME_CHUNK: usize = 256;
+
+impl Names {
+    pub(crate) fn set(&mut self, id: u32, name: Option<Arc<str>>) {
+        let (c, i) = (id as usize / NAME_CHUNK, id as usize % NAME_CHUNK);
+        while self.chunks.len() <= c {
+            self.chunks.push(Arc::new(vec![None; NAME_CHUNK]));
+        }
+        Arc::make_mut(&mut self.chunks[c])[i] = name;
+    }
+
+    pub(crate) fn get(&self, id: u32) -> Option<&str> {
+        let (c, i) = (id as usize / NAME_CHUNK, id as usize % NAME_CHUNK);
+        self.chunks.get(c)?.get(i)?.as_deref()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .enumerate()
+            .filter_map(|(i, n)| n.as_deref().map(|n| (i as u32, n)))
+    }
+
+    fn heap_size(&self) -> usize {
+        self.chunks.len() * NAME_CHUNK * 16 + self.iter().map(|(_, n)| n.len() + 16).sum::<usize>()
     }
 }
 
 #[derive(Debug)]
-struct Inner {
-    rules: Vec<Rule>,
-    engine: Engine,
+pub(crate) struct Inner {
+    pub(crate) engine: Engine,
+    pub(crate) names: Names,
+    /// How many rules (names) are present.
+    pub(crate) count: usize,
+    pub(crate) version: u64,
 }
 
 /// A compiled set of named rules.
@@ -212,7 +276,7 @@ pub struct Machine {
 /// events; a scratch may not be used by two threads at once.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    engine: EngineScratch,
+    pub(crate) engine: EngineScratch,
 }
 
 impl Scratch {
@@ -236,26 +300,45 @@ impl Machine {
 
     /// How many rules (distinct names) the machine holds.
     pub fn rule_count(&self) -> usize {
-        self.inner.rules.len()
+        self.inner.count
+    }
+
+    /// The version of the rule set: 0 for a machine from
+    /// [`MachineBuilder::build`]; for a [`LiveMachine`](crate::LiveMachine)
+    /// snapshot, the number of updates that led to it.
+    pub fn version(&self) -> u64 {
+        self.inner.version
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Machine {
+        Machine { inner }
     }
 
     /// The name of a rule. Panics if `id` does not come from this machine.
     pub fn rule_name(&self, id: RuleId) -> &str {
-        &self.inner.rules[id.as_usize()].name
+        self.inner
+            .names
+            .get(id.0)
+            .expect("a rule id of this machine")
+    }
+
+    /// The name of a rule, or `None` if no rule of this machine has `id`.
+    pub fn get_rule_name(&self, id: RuleId) -> Option<&str> {
+        self.inner.names.get(id.0)
     }
 
     /// The id of the rule named `name`, if any.
     pub fn rule_id(&self, name: &str) -> Option<RuleId> {
         self.inner
-            .rules
+            .names
             .iter()
-            .position(|r| &*r.name == name)
-            .and_then(RuleId::new)
+            .find(|(_, n)| *n == name)
+            .map(|(i, _)| RuleId(i))
     }
 
     /// The rule names, in [`RuleId`] order.
     pub fn rule_names(&self) -> impl Iterator<Item = &str> {
-        self.inner.rules.iter().map(|r| &*r.name)
+        self.inner.names.iter().map(|(_, n)| n)
     }
 
     /// The names of the rules that match `event` (raw JSON bytes), in
@@ -314,13 +397,7 @@ impl Machine {
     /// Approximate heap memory held by the compiled machine, in bytes (the
     /// rule names and compiled patterns included).
     pub fn heap_size(&self) -> usize {
-        self.inner.engine.heap_size()
-            + self
-                .inner
-                .rules
-                .iter()
-                .map(|r| r.name.len() + 64)
-                .sum::<usize>()
+        self.inner.engine.heap_size() + self.inner.names.heap_size()
     }
 }
 

@@ -78,6 +78,25 @@ impl ByteTrie {
         self.nodes[n].items.push(item);
     }
 
+    /// Removes one occurrence of `item` at `key` (nodes stay; they are few
+    /// and reused when the key comes back).
+    pub(crate) fn remove(&mut self, key: impl Iterator<Item = u8>, item: u32) {
+        if self.nodes.is_empty() {
+            return;
+        }
+        let mut n = 0usize;
+        for b in key {
+            match self.nodes[n].edges.binary_search_by_key(&b, |e| e.0) {
+                Ok(i) => n = self.nodes[n].edges[i].1 as usize,
+                Err(_) => return,
+            }
+        }
+        let items = &mut self.nodes[n].items;
+        if let Some(i) = items.iter().position(|&x| x == item) {
+            items.swap_remove(i);
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -129,7 +148,9 @@ pub(crate) struct Iv {
 /// A static centered interval tree: stabbing queries in O(log n + k).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct IntervalTree {
-    pending: Vec<Iv>,
+    /// Every interval; the tree is rebuilt from them by `build`.
+    all: Vec<Iv>,
+    dirty: bool,
     nodes: Vec<IvNode>,
     root: Option<u32>,
 }
@@ -145,18 +166,30 @@ struct IvNode {
 
 impl IntervalTree {
     pub(crate) fn push(&mut self, iv: Iv) {
-        self.pending.push(iv);
+        self.all.push(iv);
+        self.dirty = true;
+    }
+
+    /// Removes one interval of `item`.
+    pub(crate) fn remove(&mut self, item: u32) {
+        if let Some(i) = self.all.iter().position(|iv| iv.item == item) {
+            self.all.swap_remove(i);
+            self.dirty = true;
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.pending.is_empty() && self.root.is_none()
+        self.all.is_empty()
     }
 
-    /// Builds the tree from the intervals pushed so far.
+    /// Rebuilds the tree if intervals changed since the last build.
     pub(crate) fn build(&mut self) {
-        let all = std::mem::take(&mut self.pending);
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
         self.nodes.clear();
-        self.root = self.build_node(all);
+        self.root = self.build_node(self.all.clone());
     }
 
     fn build_node(&mut self, ivs: Vec<Iv>) -> Option<u32> {
@@ -236,7 +269,8 @@ impl IntervalTree {
         self.nodes
             .iter()
             .map(|n| 64 + (n.by_lo.capacity() + n.by_hi.capacity()) * 24)
-            .sum()
+            .sum::<usize>()
+            + self.all.capacity() * 24
     }
 }
 

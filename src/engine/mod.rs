@@ -33,15 +33,17 @@ use crate::error::EventError;
 use crate::pattern::ip::ip_nibbles;
 use crate::pattern::number::comparable;
 use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
-use crate::reference::NumericPaths;
 
 /// One field of a compiled branch.
 #[derive(Debug, Clone)]
 struct BField {
     field: u32,
     leaf: Arc<[Matcher]>,
-    /// The reference reads numbers at this field as numbers.
-    numeric: bool,
+    /// The field's state (`pattern::Field::state`).
+    state: u64,
+    /// The leaf holds an IP range (whose answer for numbers depends on
+    /// `Engine::numeric`).
+    has_ip: bool,
     /// The leaf holds `exists: false`.
     absent_ok: bool,
 }
@@ -50,6 +52,8 @@ struct BField {
 struct Branch {
     rule: u32,
     fields: Box<[BField]>,
+    /// The field the branch is indexed by, if any.
+    anchor: Option<u32>,
 }
 
 /// The anchor indexes of one field.
@@ -117,65 +121,103 @@ fn anchor_cost(m: &Matcher) -> Option<u32> {
     })
 }
 
+/// Removes one occurrence of `item` from a list.
+fn remove_item(list: &mut Vec<u32>, item: u32) {
+    if let Some(i) = list.iter().position(|&x| x == item) {
+        list.swap_remove(i);
+    }
+}
+
+/// Adds `item` under `key` of a map of lists, or removes it (dropping the
+/// key when its list empties, so memory follows the rule set).
+fn edit_map<K: std::hash::Hash + Eq>(
+    map: &mut FxMap<K, Vec<u32>>,
+    key: K,
+    item: u32,
+    insert: bool,
+) {
+    if insert {
+        map.entry(key).or_default().push(item);
+    } else if let Some(list) = map.get_mut(&key) {
+        remove_item(list, item);
+        if list.is_empty() {
+            map.remove(&key);
+        }
+    }
+}
+
 impl FieldIndex {
-    fn add(&mut self, m: &Matcher, branch: u32) {
+    /// Adds (or removes) the anchor matcher `m` of `branch`.
+    fn edit(&mut self, m: &Matcher, branch: u32, insert: bool) {
         let mut fold = Vec::new();
+        let trie = |t: &mut ByteTrie, key: &mut dyn Iterator<Item = u8>| {
+            if insert {
+                t.insert(key, branch)
+            } else {
+                t.remove(key, branch)
+            }
+        };
         match m {
-            Matcher::Exact(s) => self
-                .exact
-                .entry(s.as_bytes().into())
-                .or_default()
-                .push(branch),
+            Matcher::Exact(s) => edit_map(&mut self.exact, s.as_bytes().into(), branch, insert),
             Matcher::Number { text, value } => {
-                self.number_text
-                    .entry(text.as_bytes().into())
-                    .or_default()
-                    .push(branch);
+                edit_map(
+                    &mut self.number_text,
+                    text.as_bytes().into(),
+                    branch,
+                    insert,
+                );
                 if let Some(v) = value {
                     self.wants_number = true;
-                    self.number_value
-                        .entry(v.to_bits())
-                        .or_default()
-                        .push(branch);
+                    edit_map(&mut self.number_value, v.to_bits(), branch, insert);
                 }
             }
-            Matcher::Literal(l) => self.literal[*l as usize].push(branch),
-            Matcher::Prefix(p) => self.prefix.insert(p.bytes(), branch),
-            Matcher::Suffix(p) => self.suffix.insert(p.bytes().rev(), branch),
+            Matcher::Literal(l) => {
+                let list = &mut self.literal[*l as usize];
+                if insert {
+                    list.push(branch);
+                } else {
+                    remove_item(list, branch);
+                }
+            }
+            Matcher::Prefix(p) => trie(&mut self.prefix, &mut p.bytes()),
+            Matcher::Suffix(p) => trie(&mut self.suffix, &mut p.bytes().rev()),
             Matcher::EqualsIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                self.folded_equals
-                    .entry(fold.into())
-                    .or_default()
-                    .push(branch);
+                edit_map(&mut self.folded_equals, fold.into(), branch, insert);
             }
             Matcher::PrefixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                self.folded_prefix.insert(fold.into_iter(), branch);
+                trie(&mut self.folded_prefix, &mut fold.into_iter());
             }
             Matcher::SuffixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                self.folded_suffix.insert(fold.into_iter().rev(), branch);
+                trie(&mut self.folded_suffix, &mut fold.into_iter().rev());
             }
             Matcher::Wildcard(w) => {
                 let first = &w.parts[0];
                 if !first.is_empty() {
-                    self.prefix.insert(first.bytes(), branch);
+                    trie(&mut self.prefix, &mut first.bytes());
                 } else {
-                    self.suffix
-                        .insert(w.parts[w.parts.len() - 1].bytes().rev(), branch);
+                    trie(
+                        &mut self.suffix,
+                        &mut w.parts[w.parts.len() - 1].bytes().rev(),
+                    );
                 }
             }
             Matcher::Numeric(iv) => {
                 self.wants_number = true;
-                self.numeric.push(Iv {
-                    lo: iv.low.map_or(f64::NEG_INFINITY, |b| b.0),
-                    hi: iv.high.map_or(f64::INFINITY, |b| b.0),
-                    item: branch,
-                });
+                if insert {
+                    self.numeric.push(Iv {
+                        lo: iv.low.map_or(f64::NEG_INFINITY, |b| b.0),
+                        hi: iv.high.map_or(f64::INFINITY, |b| b.0),
+                        item: branch,
+                    });
+                } else {
+                    self.numeric.remove(branch);
+                }
             }
             Matcher::Ip(r) => {
                 let common = r
@@ -184,7 +226,7 @@ impl FieldIndex {
                     .zip(&r.top)
                     .take_while(|(a, b)| a == b)
                     .count();
-                self.ip.insert(r.bottom[..common].iter().copied(), branch);
+                trie(&mut self.ip, &mut r.bottom[..common].iter().copied());
             }
             _ => unreachable!("only indexable matchers anchor"),
         }
@@ -267,15 +309,35 @@ impl FieldIndex {
     }
 }
 
+/// Branches are stored in chunks of this many, so that an update copies
+/// one chunk, not the whole table.
+const CHUNK: usize = 256;
+
+/// Per (field state, field): how many rule fields there read numbers as
+/// numbers (see `reference::NumericPaths`); kept as counts so that removing
+/// a rule undoes what adding it did.
+type NumericCounts = FxMap<(u64, u32), u32>;
+
 /// The compiled machine.
+///
+/// Its parts are shared (`Arc`) and copied on write: an update clones the
+/// pieces it touches (the chunk of branches, the index of the anchor's
+/// field) and shares the rest with the version it came from, so its cost
+/// follows the change, not the machine.
 #[derive(Debug, Clone)]
 pub(crate) struct Engine {
-    trie: PathTrie,
-    indexes: Vec<FieldIndex>,
-    branches: Vec<Branch>,
+    trie: Arc<PathTrie>,
+    indexes: Vec<Arc<FieldIndex>>,
+    chunks: Vec<Arc<Vec<Option<Branch>>>>,
+    free_branches: Vec<u32>,
     /// Branches with no indexable field: verified for every event.
-    always: Vec<u32>,
-    rule_count: usize,
+    always: Arc<Vec<u32>>,
+    numeric: Arc<NumericCounts>,
+    /// One more than the largest rule id ever used.
+    rule_limit: u32,
+    live_branches: usize,
+    /// Fields whose interval trees need a rebuild before the next match.
+    dirty: Vec<u32>,
     opts: ScanOptions,
 }
 
@@ -314,77 +376,17 @@ struct Choice {
 }
 
 impl Engine {
-    /// Compiles rules: for each rule (by id), its patterns (ORed).
-    pub(crate) fn build<'a>(
-        rules: impl Iterator<Item = &'a [Pattern]>,
-        max_depth: usize,
-        validate_all: bool,
-    ) -> Engine {
-        let rules: Vec<&[Pattern]> = rules.collect();
-        let mut numeric = NumericPaths::default();
-        for ps in &rules {
-            for p in ps.iter() {
-                numeric.add(p);
-            }
-        }
-        let mut trie = PathTrie::default();
-        let mut branches = Vec::new();
-        let mut anchors: Vec<Option<usize>> = Vec::new();
-        for (rule, ps) in rules.iter().enumerate() {
-            for p in ps.iter() {
-                for b in &p.branches {
-                    let fields: Box<[BField]> = b
-                        .fields
-                        .iter()
-                        .map(|f| BField {
-                            field: trie.insert(&f.path),
-                            leaf: f.matchers.clone(),
-                            numeric: numeric.contains(f),
-                            absent_ok: f.matchers.contains(&Matcher::Exists(false)),
-                        })
-                        .collect();
-                    let anchor = fields
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, f)| {
-                            f.leaf
-                                .iter()
-                                .map(anchor_cost)
-                                .try_fold(0u32, |acc, c| c.map(|c| acc.max(c)))
-                                .map(|c| (c, i))
-                        })
-                        .min()
-                        .map(|(_, i)| i);
-                    anchors.push(anchor);
-                    branches.push(Branch {
-                        rule: rule as u32,
-                        fields,
-                    });
-                }
-            }
-        }
-        let mut indexes = vec![FieldIndex::default(); trie.field_count()];
-        let mut always = Vec::new();
-        for (id, (b, anchor)) in branches.iter().zip(&anchors).enumerate() {
-            match anchor {
-                Some(i) => {
-                    let f = &b.fields[*i];
-                    for m in f.leaf.iter() {
-                        indexes[f.field as usize].add(m, id as u32);
-                    }
-                }
-                None => always.push(id as u32),
-            }
-        }
-        for ix in &mut indexes {
-            ix.numeric.build();
-        }
+    pub(crate) fn new(max_depth: usize, validate_all: bool) -> Engine {
         Engine {
-            trie,
-            indexes,
-            branches,
-            always,
-            rule_count: rules.len(),
+            trie: Arc::new(PathTrie::default()),
+            indexes: Vec::new(),
+            chunks: Vec::new(),
+            free_branches: Vec::new(),
+            always: Arc::new(Vec::new()),
+            numeric: Arc::new(NumericCounts::default()),
+            rule_limit: 0,
+            live_branches: 0,
+            dirty: Vec::new(),
             opts: ScanOptions {
                 max_depth,
                 validate_all,
@@ -392,20 +394,170 @@ impl Engine {
         }
     }
 
+    /// Compiles rules: for each rule (by id), its patterns (ORed).
+    pub(crate) fn build<'a>(
+        rules: impl Iterator<Item = &'a [Pattern]>,
+        max_depth: usize,
+        validate_all: bool,
+    ) -> Engine {
+        let mut e = Engine::new(max_depth, validate_all);
+        for (rule, ps) in rules.enumerate() {
+            for p in ps {
+                e.insert(rule as u32, p);
+            }
+        }
+        e.finish();
+        e
+    }
+
+    fn branch(&self, b: u32) -> Option<&Branch> {
+        self.chunks[b as usize / CHUNK][b as usize % CHUNK].as_ref()
+    }
+
+    /// Adds the branches of one pattern under `rule`; returns their ids.
+    /// Call [`finish`](Engine::finish) before matching.
+    pub(crate) fn insert(&mut self, rule: u32, p: &Pattern) -> Vec<u32> {
+        self.rule_limit = self.rule_limit.max(rule + 1);
+        let mut ids = Vec::with_capacity(p.branches.len());
+        for b in &p.branches {
+            let trie = Arc::make_mut(&mut self.trie);
+            let fields: Box<[BField]> = b
+                .fields
+                .iter()
+                .map(|f| BField {
+                    field: trie.insert(&f.path),
+                    leaf: f.matchers.clone(),
+                    state: f.state,
+                    has_ip: f.matchers.iter().any(|m| matches!(m, Matcher::Ip(_))),
+                    absent_ok: f.matchers.contains(&Matcher::Exists(false)),
+                })
+                .collect();
+            while self.indexes.len() < self.trie.field_count() {
+                self.indexes.push(Arc::default());
+            }
+            for f in fields.iter() {
+                if f.leaf.iter().any(crate::reference::is_numeric_bearing) {
+                    *Arc::make_mut(&mut self.numeric)
+                        .entry((f.state, f.field))
+                        .or_default() += 1;
+                }
+            }
+            let anchor = fields
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    f.leaf
+                        .iter()
+                        .map(anchor_cost)
+                        .try_fold(0u32, |acc, c| c.map(|c| acc.max(c)))
+                        .map(|c| (c, i))
+                })
+                .min()
+                .map(|(_, i)| i as u32);
+            let id = match self.free_branches.pop() {
+                Some(id) => id,
+                None => {
+                    let id = (self.chunks.len() * CHUNK) as u32;
+                    self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+                    let chunk = Arc::make_mut(self.chunks.last_mut().expect("a chunk"));
+                    chunk.resize(CHUNK, None);
+                    // Hand out the rest of the chunk later, lowest first.
+                    self.free_branches.extend((id + 1..id + CHUNK as u32).rev());
+                    id
+                }
+            };
+            match anchor {
+                Some(i) => {
+                    let f = &fields[i as usize];
+                    let ix = Arc::make_mut(&mut self.indexes[f.field as usize]);
+                    for m in f.leaf.iter() {
+                        ix.edit(m, id, true);
+                    }
+                    if !ix.numeric.is_empty() {
+                        self.dirty.push(f.field);
+                    }
+                }
+                None => Arc::make_mut(&mut self.always).push(id),
+            }
+            let chunk = Arc::make_mut(&mut self.chunks[id as usize / CHUNK]);
+            chunk[id as usize % CHUNK] = Some(Branch {
+                rule,
+                fields,
+                anchor,
+            });
+            self.live_branches += 1;
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Removes branches (ids from [`insert`](Engine::insert)).
+    pub(crate) fn remove(&mut self, ids: &[u32]) {
+        for &id in ids {
+            let chunk = Arc::make_mut(&mut self.chunks[id as usize / CHUNK]);
+            let Some(b) = chunk[id as usize % CHUNK].take() else {
+                continue;
+            };
+            match b.anchor {
+                Some(i) => {
+                    let f = &b.fields[i as usize];
+                    let ix = Arc::make_mut(&mut self.indexes[f.field as usize]);
+                    for m in f.leaf.iter() {
+                        ix.edit(m, id, false);
+                    }
+                    self.dirty.push(f.field);
+                }
+                None => {
+                    let always = Arc::make_mut(&mut self.always);
+                    if let Some(k) = always.iter().position(|&x| x == id) {
+                        always.remove(k);
+                    }
+                }
+            }
+            for f in b.fields.iter() {
+                if f.leaf.iter().any(crate::reference::is_numeric_bearing) {
+                    let counts = Arc::make_mut(&mut self.numeric);
+                    if let Some(c) = counts.get_mut(&(f.state, f.field)) {
+                        *c -= 1;
+                        if *c == 0 {
+                            counts.remove(&(f.state, f.field));
+                        }
+                    }
+                }
+            }
+            self.free_branches.push(id);
+            self.live_branches -= 1;
+        }
+    }
+
+    /// Rebuilds what updates left stale (interval trees).
+    pub(crate) fn finish(&mut self) {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort_unstable();
+        dirty.dedup();
+        for f in dirty {
+            Arc::make_mut(&mut self.indexes[f as usize]).numeric.build();
+        }
+    }
+
+    /// The number of branches (`$or` expanded) held.
+    pub(crate) fn branch_count(&self) -> usize {
+        self.live_branches
+    }
+
     /// Approximate heap bytes held by the compiled machine.
     pub(crate) fn heap_size(&self) -> usize {
         self.trie.heap_size()
+            + self.indexes.iter().map(|ix| ix.heap_size()).sum::<usize>()
+            + self.chunks.len() * CHUNK * std::mem::size_of::<Option<Branch>>()
             + self
-                .indexes
+                .chunks
                 .iter()
-                .map(FieldIndex::heap_size)
-                .sum::<usize>()
-            + self
-                .branches
-                .iter()
-                .map(|b| 48 + b.fields.len() * std::mem::size_of::<BField>())
+                .flat_map(|c| c.iter().flatten())
+                .map(|b| b.fields.len() * std::mem::size_of::<BField>())
                 .sum::<usize>()
             + self.always.capacity() * 4
+            + self.free_branches.capacity() * 4
     }
 
     /// Finds the matching rules of `ev`, calling `f` with each rule id in
@@ -443,17 +595,18 @@ impl Engine {
         }
         s.scan.hits = hits;
         s.fold = fold;
-        for &b in &self.always {
-            s.candidates.push(b);
-        }
+        s.candidates.extend_from_slice(&self.always);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
-            let rule = self.branches[b as usize].rule;
+            let Some(branch) = self.branch(b) else {
+                continue;
+            };
+            let rule = branch.rule;
             if s.rule_gen[rule as usize] == gen {
                 continue;
             }
-            if self.verify(s, ev, &self.branches[b as usize]) {
+            if self.verify(s, ev, branch) {
                 s.rule_gen[rule as usize] = gen;
                 s.matched.push(rule);
             }
@@ -469,11 +622,12 @@ impl Engine {
     /// Sizes the scratch for this machine and the current scan, and links
     /// the hits of each field.
     fn prepare(&self, s: &mut EngineScratch) {
-        if s.branch_gen.len() < self.branches.len() {
-            s.branch_gen.resize(self.branches.len(), 0);
+        let nbranches = self.chunks.len() * CHUNK;
+        if s.branch_gen.len() < nbranches {
+            s.branch_gen.resize(nbranches, 0);
         }
-        if s.rule_gen.len() < self.rule_count {
-            s.rule_gen.resize(self.rule_count, 0);
+        if s.rule_gen.len() < self.rule_limit as usize {
+            s.rule_gen.resize(self.rule_limit as usize, 0);
         }
         let nfields = self.trie.field_count();
         if s.head.len() < nfields {
@@ -527,7 +681,7 @@ impl Engine {
                     return f.absent_ok;
                 }
                 while h != NONE {
-                    if Self::leaf_matches(s, ev, f, h) {
+                    if self.leaf_matches(s, ev, f, h) {
                         return true;
                     }
                     h = s.next[h as usize];
@@ -539,7 +693,7 @@ impl Engine {
     }
 
     #[inline]
-    fn leaf_matches(s: &mut EngineScratch, ev: &[u8], f: &BField, h: u32) -> bool {
+    fn leaf_matches(&self, s: &mut EngineScratch, ev: &[u8], f: &BField, h: u32) -> bool {
         let hit = s.scan.hits[h as usize];
         let v = value_of(
             &s.scan,
@@ -550,7 +704,8 @@ impl Engine {
             &mut s.num_state,
             &mut s.num_value,
         );
-        f.leaf.iter().any(|m| m.matches(v, f.numeric))
+        let numeric = f.has_ip && self.numeric.contains_key(&(f.state, f.field));
+        f.leaf.iter().any(|m| m.matches(v, numeric))
     }
 
     /// Tries to extend the membership with a hit's trail; returns false (and
@@ -575,6 +730,7 @@ impl Engine {
     /// with the membership and satisfies the field; pushes the choice.
     #[allow(clippy::too_many_arguments)]
     fn choose(
+        &self,
         s: &mut EngineScratch,
         ev: &[u8],
         f: &BField,
@@ -590,7 +746,7 @@ impl Engine {
             if !Self::extend(membership, s.scan.trail(&s.scan.hits[h as usize])) {
                 continue;
             }
-            if Self::leaf_matches(s, ev, f, h) {
+            if self.leaf_matches(s, ev, f, h) {
                 stack.push(Choice {
                     cursor,
                     mark,
@@ -632,7 +788,7 @@ impl Engine {
                 h = s.next[h as usize];
             }
             let first = Self::first_hit(s, f.field);
-            if Self::choose(
+            if self.choose(
                 s,
                 ev,
                 f,
@@ -659,7 +815,7 @@ impl Engine {
                 };
                 membership.truncate(c.mark as usize);
                 let fj = &b.fields[stack.len()];
-                if Self::choose(
+                if self.choose(
                     s,
                     ev,
                     fj,
