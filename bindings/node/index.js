@@ -344,6 +344,11 @@ function illFormedEvent(text, index) {
   });
 }
 
+/** The bytes of a view, copied when they live in a SharedArrayBuffer. */
+function ownBytes(view) {
+  return utilTypes.isArrayBuffer(view.buffer) ? view : Buffer.from(view);
+}
+
 /** Byte-wise (UTF-8, so code point) order, as Rust sorts strings. */
 function compareNames(a, b) {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -483,10 +488,10 @@ function release(state) {
 }
 
 /**
- * Counts of native machines, for tests (not part of the API): created,
- * freed by close(), freed by the finalizer.
+ * Counts for tests (not part of the API): native machines created, freed
+ * by close(), freed by the finalizer; evm_match_batch calls.
  */
-const stats = { created: 0, closed: 0, finalized: 0 };
+const stats = { created: 0, closed: 0, finalized: 0, batchCalls: 0 };
 
 const registry = new FinalizationRegistry((state) => {
   if (state.machine !== null) stats.finalized++;
@@ -726,7 +731,7 @@ class Machine {
     let buf;
     let len;
     if (utilTypes.isUint8Array(event)) {
-      buf = event;
+      buf = ownBytes(event);
       len = event.byteLength;
     } else {
       checkEvent(event, 'an event');
@@ -795,7 +800,15 @@ class Machine {
     const texts = new Array(n);
     for (let i = 0; i < n; i++) {
       const ev = events[i];
-      if (utilTypes.isUint8Array(ev)) continue;
+      if (utilTypes.isUint8Array(ev)) {
+        // Bytes over a SharedArrayBuffer are copied (koffi takes no address
+        // of those); all other bytes are passed in place.
+        if (ev.byteLength > 0 && !utilTypes.isArrayBuffer(ev.buffer)) {
+          texts[i] = ev;
+          textBytes += ev.byteLength;
+        }
+        continue;
+      }
       checkEvent(ev, `event ${i}`);
       const text = typeof ev === 'string' ? ev : stringifyEvent(ev, `event ${i}`);
       if (!text.isWellFormed()) {
@@ -825,6 +838,11 @@ class Machine {
     const statusOut = this.#batchStatus;
     const arenaBase = Number(koffi.address(arena));
     let arenaUsed = 0;
+    // The address of a view is its ArrayBuffer's plus its byteOffset; one
+    // native address look-up per ArrayBuffer (Buffers often share a pool).
+    const bases = new Map();
+    let lastBuffer = null;
+    let lastBase = 0;
     for (let i = 0; i < n; i++) {
       const ev = events[i];
       let addr;
@@ -832,12 +850,31 @@ class Machine {
       const text = texts[i];
       if (text === undefined) {
         len = ev.byteLength;
-        addr = len === 0 ? arenaBase : Number(koffi.address(ev));
+        if (len === 0) {
+          addr = arenaBase;
+        } else {
+          const ab = ev.buffer;
+          if (ab !== lastBuffer) {
+            lastBase = bases.get(ab);
+            if (lastBase === undefined) {
+              lastBase = Number(koffi.address(ab));
+              bases.set(ab, lastBase);
+            }
+            lastBuffer = ab;
+          }
+          addr = lastBase + ev.byteOffset;
+        }
       } else if (text === null) {
         // Not well-formed Unicode: matched as empty text, which the engine
         // refuses as an event; reported as null below.
         addr = arenaBase;
         len = 0;
+      } else if (typeof text !== 'string') {
+        // Bytes to copy.
+        arena.set(text, arenaUsed);
+        len = text.byteLength;
+        addr = arenaBase + arenaUsed;
+        arenaUsed += len;
       } else {
         len = arena.write(text, arenaUsed, 'utf8');
         addr = arenaBase + arenaUsed;
@@ -846,8 +883,8 @@ class Machine {
       if (PTR_SIZE === 8) {
         ptrs[2 * i + LO] = addr % 0x100000000;
         ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
-        lens[2 * i + LO] = len;
-        lens[2 * i + HI] = 0;
+        lens[2 * i + LO] = len % 0x100000000;
+        lens[2 * i + HI] = Math.floor(len / 0x100000000);
       } else {
         ptrs[i] = addr;
         lens[i] = len;
@@ -860,6 +897,7 @@ class Machine {
       this.#batchIds = new Uint32Array(Math.max(1, this.#batchIds.length, Math.min(n * rules, 1 << 20)));
     }
     const needed = this.#count;
+    stats.batchCalls++;
     let status = ffi.matchBatch(
       state.machine,
       state.scratch,
@@ -874,6 +912,7 @@ class Machine {
     );
     if (status === EVM_BUFFER_TOO_SMALL) {
       this.#batchIds = new Uint32Array(Math.max(needed[LO], 2 * this.#batchIds.length));
+      stats.batchCalls++;
       status = ffi.matchBatch(
         state.machine,
         state.scratch,
@@ -900,7 +939,9 @@ class Machine {
           continue;
         }
         const ev = events[i];
-        if (texts[i] === undefined) throw this.#eventError(state, ev.byteLength ? ev : arena, ev.byteLength, i);
+        if (typeof texts[i] !== 'string') {
+          throw this.#eventError(state, ev.byteLength ? ownBytes(ev) : arena, ev.byteLength, i);
+        }
         const len = this.#encode(texts[i]);
         throw this.#eventError(state, this.#text, len, i);
       }

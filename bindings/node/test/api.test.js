@@ -147,7 +147,12 @@ test('matchesMany grows its id buffer past the first guess (a second call)', () 
   const m = new Machine(rules);
   const all = Object.keys(rules);
   const events = new Array(1000).fill('{"a": 1}'); // 1.1M ids > 2^20
+  const calls = evmatch._stats.batchCalls;
   const out = m.matchesMany(events);
+  assert.equal(evmatch._stats.batchCalls, calls + 2);
+  // The grown buffer is kept: one call from now on.
+  m.matchesMany(events);
+  assert.equal(evmatch._stats.batchCalls, calls + 3);
   assert.equal(out.length, 1000);
   assert.ok(out.every((r) => r.length === 1100 && r[0] === all[0] && r[1099] === all[1099]));
   m.close();
@@ -173,7 +178,9 @@ test('matchesMany: mixed event forms, order kept, empty batch', () => {
   // Same results as matches(), over a larger batch that reuses buffers.
   const many = [];
   for (let i = 0; i < 5000; i++) many.push({ source: i % 3 ? 'aws.ec2' : 'x', detail: { n: i } });
+  const calls = evmatch._stats.batchCalls;
   const got = m.matchesMany(many);
+  assert.equal(evmatch._stats.batchCalls, calls + 1, 'one evm_match_batch call per matchesMany');
   many.forEach((e, i) => assert.deepEqual(got[i], m.matches(e)));
   assert.deepEqual(m.matchesMany(many.slice(0, 10)), got.slice(0, 10));
   m.close();
@@ -203,4 +210,31 @@ test('a Machine works after another one is closed, and many live at once', () =>
   assert.deepEqual(ms[11].matches({ i: 11 }), ['r11']);
   assert.deepEqual(ms[49].matchesMany([{ i: 49 }, { i: 1 }]), [['r49'], []]);
   for (const m of ms) m.close();
+});
+
+test('bytes: views sharing one ArrayBuffer, SharedArrayBuffer views, detached buffers', () => {
+  const m = new Machine({ r: { a: [1] }, s: { a: [2] } });
+  const whole = Buffer.from('{"a": 1}{"a": 2}[]{"a": 3}');
+  const views = [whole.subarray(0, 8), whole.subarray(8, 16), whole.subarray(18, 26), whole.subarray(0, 8)];
+  assert.deepEqual(m.matchesMany(views), [['r'], ['s'], [], ['r']]);
+  assert.deepEqual(m.matchesMany([whole.subarray(16, 18)], { invalid: 'null' }), [null]);
+
+  const shared = new Uint8Array(new SharedArrayBuffer(32));
+  shared.set(Buffer.from('{"a": 2}'), 5);
+  const sv = shared.subarray(5, 13);
+  assert.deepEqual(m.matches(sv), ['s']);
+  assert.deepEqual(m.matchesMany([sv, views[0], sv]), [['s'], ['r'], ['s']]);
+  assert.throws(
+    () => m.matchesMany([sv, shared.subarray(5, 9)]),
+    (e) => e instanceof EventError && e.index === 1 && e.kind === 'syntax',
+  );
+
+  // A view over a detached ArrayBuffer has no bytes: an invalid event.
+  const ab = new ArrayBuffer(8);
+  const dv = new Uint8Array(ab);
+  structuredClone(ab, { transfer: [ab] });
+  assert.equal(dv.byteLength, 0);
+  assert.throws(() => m.matches(dv), EventError);
+  assert.deepEqual(m.matchesMany([dv, views[1]], { invalid: 'null' }), [null, ['s']]);
+  m.close();
 });

@@ -1,0 +1,137 @@
+// Throughput of the Node binding on the CityLots events, next to the Rust
+// API's (the `evmatch bench` CLI) on the same events, rules and machine.
+//
+//   cargo build --release && node bindings/node/bench.mjs
+//
+// Options (environment): EVMATCH_BENCH_RULES (rules directory, default
+// /work/shared/bench/rules), EVMATCH_BENCH_EVENTS (JSON Lines, default
+// target/bench-data/citylots2.jsonl), EVMATCH_BENCH_LINES (50000),
+// EVMATCH_BENCH_PASSES (5), EVMATCH_BENCH_BATCH (10000),
+// EVMATCH_BENCH_SETS (exact,numeric).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import evmatch from './index.js';
+
+const { Machine } = evmatch;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const env = process.env;
+const rulesDir = env.EVMATCH_BENCH_RULES || '/work/shared/bench/rules';
+const eventsFile = env.EVMATCH_BENCH_EVENTS || path.join(root, 'target', 'bench-data', 'citylots2.jsonl');
+const maxLines = Number(env.EVMATCH_BENCH_LINES || 50000);
+const passes = Number(env.EVMATCH_BENCH_PASSES || 5);
+const batch = Number(env.EVMATCH_BENCH_BATCH || 10000);
+const sets = (env.EVMATCH_BENCH_SETS || 'exact,numeric').split(',');
+const cli = path.join(root, 'target', 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
+
+/** The first `max` non-empty lines of a file, each as its own Buffer. */
+function readLines(file, max) {
+  const fd = fs.openSync(file, 'r');
+  const lines = [];
+  const chunk = Buffer.alloc(1 << 22);
+  let carry = Buffer.alloc(0);
+  try {
+    while (lines.length < max) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      let data = Buffer.concat([carry, chunk.subarray(0, n)]);
+      let start = 0;
+      for (let nl = data.indexOf(10, start); nl !== -1 && lines.length < max; nl = data.indexOf(10, start)) {
+        let end = nl;
+        if (end > start && data[end - 1] === 13) end--;
+        if (end > start) lines.push(Buffer.from(data.subarray(start, end))); // own copy
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+      data = null;
+    }
+    if (lines.length < max && carry.length > 0) lines.push(carry);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return lines;
+}
+
+function time(fn) {
+  const t0 = process.hrtime.bigint();
+  const r = fn();
+  return [Number(process.hrtime.bigint() - t0) / 1e9, r];
+}
+
+/** Runs `fn` for `passes` passes after one warm-up: mean and best seconds. */
+function measure(fn) {
+  const [, warm] = time(fn);
+  let total = 0;
+  let best = Infinity;
+  for (let i = 0; i < passes; i++) {
+    const [s, r] = time(fn);
+    if (r !== warm) throw new Error(`pass ${i}: ${r} matches, warm-up had ${warm}`);
+    total += s;
+    best = Math.min(best, s);
+  }
+  return { mean: total / passes, best, matches: warm };
+}
+
+function rustBench(rules, file) {
+  if (!fs.existsSync(cli)) return null;
+  const out = execFileSync(cli, ['bench', '--rules', rules, file, '--iterations', String(passes)], {
+    encoding: 'utf8',
+  });
+  const rate = /events\/s:\s+(\d+) \(best (\d+)\)/.exec(out);
+  const matches = /matches per pass:\s+(\d+)/.exec(out);
+  return { mean: Number(rate[1]), best: Number(rate[2]), matches: Number(matches[1]) };
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+
+const events = readLines(eventsFile, maxLines);
+const bytes = events.reduce((s, e) => s + e.length, 0);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evmatch-bench-'));
+const eventsCopy = path.join(tmp, 'events.jsonl');
+fs.writeFileSync(eventsCopy, Buffer.concat(events.flatMap((e) => [e, Buffer.from('\n')])));
+
+console.log(`evmatch ${evmatch.version} (${evmatch.libraryPath}), node ${process.version}, ${os.cpus()[0].model}`);
+console.log(`${events.length} events (${(bytes / 1e6).toFixed(1)} MB) from ${eventsFile}; ${passes} passes after a warm-up; batches of ${batch}`);
+console.log('');
+console.log('| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | matchesMany / Rust, mean (best) |');
+console.log('|---|---|---|---|---|---|---|');
+
+try {
+  for (const set of sets) {
+    const rulesFile = path.join(rulesDir, `${set}.json`);
+    const m = Machine.fromFile(rulesFile);
+    const one = measure(() => {
+      let n = 0;
+      for (let i = 0; i < events.length; i++) n += m.matches(events[i]).length;
+      return n;
+    });
+    const many = measure(() => {
+      let n = 0;
+      for (let i = 0; i < events.length; i += batch) {
+        const res = m.matchesMany(events.slice(i, i + batch));
+        for (let j = 0; j < res.length; j++) n += res[j].length;
+      }
+      return n;
+    });
+    if (one.matches !== many.matches) throw new Error(`${set}: matches ${one.matches} != matchesMany ${many.matches}`);
+    const rust = rustBench(rulesFile, eventsCopy);
+    if (rust && rust.matches !== many.matches) {
+      throw new Error(`${set}: Rust counted ${rust.matches} matches, Node ${many.matches}`);
+    }
+    const rate = (r) => `${fmt(events.length / r.mean)} (best ${fmt(events.length / r.best)})`;
+    const ratio = rust
+      ? `${(events.length / many.mean / rust.mean).toFixed(2)} (${(events.length / many.best / rust.best).toFixed(2)})`
+      : 'n/a';
+    console.log(
+      `| ${set} | ${m.ruleCount} | ${many.matches} | ${rust ? `${fmt(rust.mean)} (best ${fmt(rust.best)})` : 'CLI not built'} | ` +
+        `${rate(one)} | ${rate(many)} | ${ratio} |`,
+    );
+    m.close();
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
