@@ -821,6 +821,7 @@ class Machine {
       texts[i] = text;
       textBytes += text.length * 3;
     }
+    if (n === 0) return [];
     if (this.#batchArena.length < textBytes + 1) {
       this.#batchArena = Buffer.alloc(Math.max(textBytes + 1, this.#batchArena.length * 2));
     }
