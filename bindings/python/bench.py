@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Throughput of the Python binding on CityLots events, next to moto and the
+Rust API (the `evmatch bench` CLI), on the same events.
+
+For each rule set (default: exact, numeric) it prints events/s for
+
+* ``Machine.matches`` called in a Python loop, one event at a time;
+* ``Machine.matches_many`` over batches of ``--batch`` events (one
+  ``evm_match_batch`` call per batch, events passed as bytes, not copied);
+* moto's ``moto.events.models.EventPattern`` (``EventPattern.load(text)``
+  per rule, ``matches_event(dict)`` per rule and event; the ``json.loads`` of
+  each event is included, since moto needs dicts), on the first
+  ``--moto-events`` events (moto is slow);
+* the Rust API, from ``target/release/evmatch bench --rules R EVENTS
+  --iterations 1`` (``Machine::find`` with a reused scratch), on the same
+  events;
+
+The three evmatch measurements take turns in ``--repeat`` rounds (the best
+round of each is kept), so that load from other processes hits them alike.
+The script checks that every engine found the same number of matches (exit
+status 1 if not) and prints the ratios ``matches_many / moto`` and
+``Rust / matches_many``.
+
+Usage (in a venv with evmatch installed, and moto for the moto column):
+    python bindings/python/bench.py [--rules-dir DIR] [--events FILE]
+        [--limit 50000] [--sets exact,numeric] [--batch 10000]
+        [--moto-events 5000] [--repeat 5] [--cli PATH]
+Environment: EVMATCH_BENCH_RULES, EVMATCH_BENCH_EVENTS, EVMATCH_CLI give the
+defaults of --rules-dir, --events and --cli. Without --cli the CLI is built
+with `nice -n 10 cargo build --release` in the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import evmatch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def time_matches(m: evmatch.Machine, events: list[bytes]) -> tuple[float, int]:
+    matches = m.matches
+    total = 0
+    start = time.perf_counter()
+    for e in events:
+        total += len(matches(e))
+    return time.perf_counter() - start, total
+
+
+def time_matches_many(m: evmatch.Machine, batches: list[list[bytes]]) -> tuple[float, int]:
+    total = 0
+    start = time.perf_counter()
+    for b in batches:
+        total += sum(map(len, m.matches_many(b)))
+    return time.perf_counter() - start, total
+
+
+def bench_moto(rules: dict[str, Any], events: list[bytes]) -> tuple[Optional[float], Any]:
+    try:
+        from moto.events.models import EventPattern
+    except ImportError:
+        return None, "moto not installed"
+    try:
+        patterns = [(name, EventPattern.load(json.dumps(p))) for name, p in rules.items()]
+    except Exception as e:  # noqa: BLE001 - reported in the table
+        return None, f"moto cannot load the rules: {e}"
+    loads = json.loads
+    start = time.perf_counter()
+    total = 0
+    for e in events:
+        event = loads(e)
+        for _name, p in patterns:
+            if p.matches_event(event):
+                total += 1
+    secs = time.perf_counter() - start
+    return len(events) / secs, total
+
+
+def run_cli(cli: Path, rules_path: Path, events_file: str) -> tuple[float, int]:
+    """One `evmatch bench` pass: (events/s, matches)."""
+    out = subprocess.run(
+        [str(cli), "bench", "--rules", str(rules_path), events_file, "--iterations", "1"],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    rate = re.search(r"events/s:\s+(\d+)", out)
+    matches = re.search(r"matches per pass:\s+(\d+)", out)
+    if not rate or not matches:
+        raise SystemExit(f"cannot read the output of {cli} bench:\n{out}")
+    return float(rate.group(1)), int(matches.group(1))
+
+
+def find_cli(arg: Optional[str]) -> Path:
+    if arg:
+        return Path(arg)
+    print("building the CLI: nice -n 10 cargo build --release", file=sys.stderr, flush=True)
+    subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    if not target.is_absolute():
+        target = REPO / target
+    return target / "release" / "evmatch"
+
+
+def fmt(x: Optional[float]) -> str:
+    return "n/a" if x is None else f"{x:,.0f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rules-dir", default=os.environ.get("EVMATCH_BENCH_RULES", "/work/shared/bench/rules"))
+    ap.add_argument(
+        "--events",
+        default=os.environ.get("EVMATCH_BENCH_EVENTS", "/work/main/target/bench-data/citylots2.jsonl"),
+    )
+    ap.add_argument("--limit", type=int, default=50_000, help="use the first N events (default 50000)")
+    ap.add_argument("--sets", default="exact,numeric", help="comma-separated rule set names")
+    ap.add_argument("--batch", type=int, default=10_000, help="events per matches_many call")
+    ap.add_argument("--moto-events", type=int, default=5_000, help="events for moto (0: skip moto)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds per measurement (best is kept)")
+    ap.add_argument("--cli", default=os.environ.get("EVMATCH_CLI"), help="path of the evmatch CLI")
+    args = ap.parse_args()
+
+    events: list[bytes] = []
+    with open(args.events, "rb") as f:
+        for line in f:
+            line = line.rstrip(b"\r\n")
+            if line.strip():
+                events.append(line)
+                if len(events) == args.limit:
+                    break
+    nbytes = sum(map(len, events))
+    cli = find_cli(args.cli)
+    print(f"evmatch {evmatch.__version__}; {len(events):,} events ({nbytes / len(events):.0f} bytes each) "
+          f"from {args.events}; Python {sys.version.split()[0]}")
+
+    # The engines take turns within each round, so that load from other
+    # processes affects them alike; the best round of each is kept.
+    events_file = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)
+    events_file.write(b"\n".join(events) + b"\n")
+    events_file.close()
+    batches = [events[i : i + args.batch] for i in range(0, len(events), args.batch)]
+    rows = []
+    failed = False
+    try:
+        for name in args.sets.split(","):
+            rules_path = Path(args.rules_dir) / f"{name}.json"
+            rules = json.loads(rules_path.read_text())
+            m = evmatch.Machine.from_file(rules_path)
+            t_single = t_many = float("inf")
+            rust = 0.0
+            for _ in range(args.repeat):
+                secs, n_many = time_matches_many(m, batches)
+                t_many = min(t_many, secs)
+                rate, n_rust = run_cli(cli, rules_path, events_file.name)
+                rust = max(rust, rate)
+                secs, n_single = time_matches(m, events)
+                t_single = min(t_single, secs)
+            single, many = len(events) / t_single, len(events) / t_many
+            moto_events = events[: args.moto_events]
+            moto, moto_total = bench_moto(rules, moto_events) if moto_events else (None, "skipped")
+            # The same number of matches everywhere (moto on its subset).
+            note = ""
+            if moto is not None:
+                want = sum(len(x) for x in m.matches_many(moto_events))
+                if moto_total != want:
+                    note = f"moto found {moto_total} matches, evmatch {want} (moto is wrong here)"
+            else:
+                note = str(moto_total)
+            if not n_single == n_many == n_rust:
+                failed = True
+                note += f" COUNT MISMATCH: matches {n_single}, matches_many {n_many}, Rust {n_rust}"
+            rows.append((name, len(rules), n_many, single, many, moto, len(moto_events), rust, note))
+            m.close()
+    finally:
+        os.unlink(events_file.name)
+
+    print()
+    print("| rule set | rules | matches | `matches` loop ev/s | `matches_many` ev/s | moto ev/s (events) "
+          "| Rust API ev/s | many / moto | Rust / many |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, nrules, nmatch, single, many, moto, nmoto, rust, note in rows:
+        vs_moto = f"{many / moto:,.0f}x" if moto else "n/a"
+        print(f"| {name} | {nrules} | {nmatch} | {fmt(single)} | {fmt(many)} | {fmt(moto)} ({nmoto:,}) "
+              f"| {fmt(rust)} | {vs_moto} | {rust / many:.2f}x |")
+    for row in rows:
+        if row[-1]:
+            print(f"note ({row[0]}): {row[-1].strip()}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,682 @@
+"""Amazon EventBridge event-pattern matching, compiled: Python binding of evmatch.
+
+Compile named rules (EventBridge event patterns) into a :class:`Machine`
+once, then ask which rules match each event::
+
+    import evmatch
+
+    with evmatch.Machine({"stopped": {"detail": {"state": ["stopped"]}}}) as m:
+        m.matches('{"detail": {"state": "stopped"}}')       # ['stopped']
+        m.matches_many([b'{"detail": {}}', {"detail": {"state": "stopped"}}])
+
+Patterns and events may be JSON text (``str`` or ``bytes``) or Python objects
+(serialised with :func:`json.dumps`). Give JSON text when number spellings
+matter: ``1e400`` or ``0.10000000000000001`` do not survive a round trip
+through Python floats.
+
+Matching runs in the Rust library with the GIL released (cffi releases it
+around every C call), so threads sharing one machine match in parallel. Each
+thread gets its own scratch space automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from array import array
+import re
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from functools import partial
+from itertools import islice, repeat
+from typing import Any, Literal, Optional, Union, overload
+
+from ._ffi import ffi, lib
+
+__all__ = [
+    "Machine",
+    "EvmatchError",
+    "PatternError",
+    "EventError",
+    "__version__",
+]
+
+#: The version of the bundled evmatch library (``evm_version()``).
+__version__: str = ffi.string(lib.evm_version()).decode("utf-8")
+
+Json = Union[str, bytes, bytearray, memoryview, Mapping[str, Any]]
+"""A pattern or an event: JSON text, or a Python object to serialise."""
+
+_OK = lib.EVM_OK
+_PATTERN_ERROR = lib.EVM_PATTERN_ERROR
+_EVENT_ERROR = lib.EVM_EVENT_ERROR
+_BUFFER_TOO_SMALL = lib.EVM_BUFFER_TOO_SMALL
+
+_STATUS_NAMES = {
+    lib.EVM_OK: "EVM_OK",
+    lib.EVM_PATTERN_ERROR: "EVM_PATTERN_ERROR",
+    lib.EVM_EVENT_ERROR: "EVM_EVENT_ERROR",
+    lib.EVM_NULL_ARGUMENT: "EVM_NULL_ARGUMENT",
+    lib.EVM_INVALID_UTF8: "EVM_INVALID_UTF8",
+    lib.EVM_BUFFER_TOO_SMALL: "EVM_BUFFER_TOO_SMALL",
+    lib.EVM_INVALID_ARGUMENT: "EVM_INVALID_ARGUMENT",
+    lib.EVM_PANIC: "EVM_PANIC",
+}
+
+#: Pattern error kind codes (``evm_error_kind``) and their names.
+PATTERN_KINDS = {
+    1: "syntax",
+    2: "not_an_object",
+    3: "structure",
+    4: "unknown_operator",
+    5: "operand",
+    6: "numeric",
+    7: "cidr",
+    8: "wildcard",
+    9: "too_complex",
+    10: "too_many_combinations",
+    11: "too_large",
+    12: "too_deep",
+}
+
+#: Event error kind codes (``evm_error_kind``) and their names.
+EVENT_KINDS = {1: "syntax", 2: "not_an_object", 3: "too_deep"}
+
+
+class EvmatchError(Exception):
+    """Base class of the errors raised by evmatch.
+
+    Raised as such only for failures that are not the caller's pattern or
+    event (an unexpected status from the library: a bug).
+    """
+
+
+class PatternError(EvmatchError, ValueError):
+    """A rule's pattern could not be compiled.
+
+    Attributes:
+        rule: the name of the rule.
+        message: the one-line message, such as
+            ``"prefix match pattern must be a string"``.
+        path: the JSON path of the offending spot, such as ``"$.detail.state"``
+            (may be ``""``).
+        offset: the byte offset of the problem in the UTF-8 pattern text.
+        code: the stable kind code of ``evm_error_kind`` (1 to 12).
+        kind: the kind's name, such as ``"syntax"`` or ``"operand"``
+            (see :data:`PATTERN_KINDS`).
+    """
+
+    rule: str
+    message: str
+    path: str
+    offset: int
+    code: int
+    kind: str
+
+    def __init__(self, rule: str, message: str, path: str = "", offset: int = 0, code: int = 0):
+        self.rule = rule
+        self.message = message
+        self.path = path
+        self.offset = offset
+        self.code = code
+        self.kind = PATTERN_KINDS.get(code, "unknown")
+        super().__init__(rule, message, path, offset, code)
+
+    def __str__(self) -> str:
+        where = f" at {self.path}" if self.path else ""
+        return f"rule {self.rule!r}: {self.message}{where} (offset {self.offset})"
+
+
+class EventError(EvmatchError, ValueError):
+    """An event could not be matched: not JSON, not a JSON object, too deep.
+
+    Attributes:
+        message: the one-line message.
+        offset: the byte offset of the problem in the UTF-8 event text.
+        code: the stable kind code of ``evm_error_kind`` (1 syntax, 2 not an
+            object, 3 too deep; 0 when the Python object could not be
+            serialised as JSON).
+        kind: the kind's name (see :data:`EVENT_KINDS`).
+        index: for :meth:`Machine.matches_many`, the index of the event in
+            the batch; ``None`` for :meth:`Machine.matches`.
+    """
+
+    message: str
+    offset: int
+    code: int
+    kind: str
+    index: Optional[int]
+
+    def __init__(self, message: str, offset: int = 0, code: int = 0, index: Optional[int] = None):
+        self.message = message
+        self.offset = offset
+        self.code = code
+        self.kind = EVENT_KINDS.get(code, "unknown")
+        self.index = index
+        super().__init__(message, offset, code, index)
+
+    def __str__(self) -> str:
+        where = f"event {self.index}: " if self.index is not None else ""
+        return f"{where}{self.message} (offset {self.offset})"
+
+
+def _status_error(func: str, status: int) -> EvmatchError:
+    name = _STATUS_NAMES.get(status, str(status))
+    return EvmatchError(f"{func} failed with {name} (unexpected: please report)")
+
+
+def _text(p: Any) -> str:
+    return str(ffi.string(p).decode("utf-8", "replace"))
+
+
+def _take_pattern_error(err: Any, rule: str) -> PatternError:
+    """Builds a PatternError from an evm_error and frees it."""
+    try:
+        return PatternError(
+            rule=rule,
+            message=_text(lib.evm_error_message(err)),
+            path=_text(lib.evm_error_path(err)),
+            offset=int(lib.evm_error_offset(err)),
+            code=int(lib.evm_error_kind(err)),
+        )
+    finally:
+        lib.evm_error_free(err)
+
+
+def _take_event_error(err: Any, index: Optional[int]) -> EventError:
+    """Builds an EventError from an evm_error and frees it."""
+    try:
+        return EventError(
+            message=_text(lib.evm_error_message(err)),
+            offset=int(lib.evm_error_offset(err)),
+            code=int(lib.evm_error_kind(err)),
+            index=index,
+        )
+    finally:
+        lib.evm_error_free(err)
+
+
+_BUFFER_TYPES = (bytes, bytearray, memoryview)
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def _pattern_bytes(name: str, pattern: Any) -> Any:
+    if isinstance(pattern, _BUFFER_TYPES):
+        return pattern
+    if isinstance(pattern, str):
+        # 'surrogatepass': text that is not valid Unicode reaches the library
+        # as invalid UTF-8 and is rejected there as a syntax error.
+        return pattern.encode("utf-8", "surrogatepass")
+    try:
+        return _dumps(pattern)
+    except ValueError as e:  # NaN or infinity
+        raise PatternError(name, f"pattern cannot be serialised as JSON: {e}", code=1) from None
+
+
+def _event_bytes(event: Any, index: Optional[int] = None) -> Any:
+    """The UTF-8 JSON text of an event (buffers are returned as they are)."""
+    if isinstance(event, _BUFFER_TYPES):
+        return event
+    if isinstance(event, str):
+        return event.encode("utf-8", "surrogatepass")
+    if isinstance(event, Mapping):
+        try:
+            return _dumps(event)
+        except ValueError as e:  # NaN, infinity, circular reference
+            raise EventError(f"event cannot be serialised as JSON: {e}", index=index) from None
+    raise TypeError(
+        f"an event must be str, bytes, bytearray, memoryview or a mapping, not {type(event).__name__}"
+    )
+
+
+class _ThreadState:
+    """One thread's working memory for one machine."""
+
+    __slots__ = ("scratch", "ids", "n_out", "err_out", "batch_ids", "batch_cap", "__weakref__")
+
+    def __init__(self, scratch: Any, rule_count: int) -> None:
+        self.scratch = scratch
+        # `rule_count` entries are always enough for evm_match.
+        self.ids = ffi.new("uint32_t[]", max(rule_count, 1))
+        self.n_out = ffi.new("size_t *")
+        self.err_out = ffi.new("evm_error **")
+        self.batch_cap = 0
+        self.batch_ids = ffi.NULL
+
+
+_u8_array = ffi.typeof("uint8_t[]")
+
+
+def _from_buffer(ctype: Any, data: Any) -> Any:
+    return ffi.from_buffer(ctype, data)
+
+
+# ffi.from_buffer is a Python-level wrapper around the C function of
+# _cffi_backend; calling the latter directly halves the per-event cost of
+# matches_many. Fall back to the public API if the backend differs.
+try:
+    _raw_from_buffer = ffi._backend.from_buffer
+    if len(_raw_from_buffer(_u8_array, b"ab")) == 2:
+        _from_buffer = _raw_from_buffer  # noqa: F811
+except Exception:  # pragma: no cover - other cffi versions
+    pass
+_u8_from_buffer = partial(_from_buffer, _u8_array)
+_size_t_array = ffi.typeof("size_t[]")
+_SIZE_CODE = next(c for c in "QLI" if array(c).itemsize == ffi.sizeof("size_t"))
+
+
+def _size_array(values: Iterable[int]) -> "array[int]":
+    return array(_SIZE_CODE, values)
+
+
+class Machine:
+    """A compiled, immutable set of named EventBridge rules.
+
+    Args:
+        rules: a mapping from rule name to pattern, or an iterable of
+            ``(name, pattern)`` pairs (a name given twice ORs its patterns).
+            A pattern is JSON text (``str``, or UTF-8 ``bytes``) or a Python
+            object serialised with :func:`json.dumps` (a ``dict``).
+
+    Raises:
+        PatternError: a pattern is invalid; the error names the rule. No
+            machine is created.
+        TypeError: a name is not a ``str``.
+
+    A machine may be shared by any number of threads; matching releases the
+    GIL and each thread uses its own scratch space (created on its first
+    match, freed with the thread or the machine). Free the machine's memory
+    with :meth:`close` or a ``with`` block; otherwise it is freed when the
+    object is garbage collected.
+    """
+
+    def __init__(self, rules: Union[Mapping[str, Json], Iterable[tuple[str, Json]]]) -> None:
+        self._ptr: Any = None
+        self._closing = False
+        self._users = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._states: "weakref.WeakSet[_ThreadState]" = weakref.WeakSet()
+
+        items = rules.items() if isinstance(rules, Mapping) else rules
+        prepared = []
+        for name, pattern in items:
+            if not isinstance(name, str):
+                raise TypeError(f"a rule name must be a str, not {type(name).__name__}")
+            prepared.append((name, pattern))
+        # Adding the rules in name order makes rule indexes follow name order
+        # (checked below), so ascending match indexes are sorted names.
+        prepared.sort(key=lambda item: item[0])
+
+        out = ffi.new("evm_builder **")
+        status = lib.evm_builder_new(out)
+        if status != _OK:
+            raise _status_error("evm_builder_new", status)
+        builder = out[0]
+        try:
+            err = ffi.new("evm_error **")
+            for name, pattern in prepared:
+                name_b = name.encode("utf-8", "surrogatepass")
+                pattern_c = _from_buffer(_u8_array, _pattern_bytes(name, pattern))
+                status = lib.evm_builder_add_rule(
+                    builder, name_b, len(name_b), pattern_c, len(pattern_c), err
+                )
+                if status == _PATTERN_ERROR:
+                    raise _take_pattern_error(err[0], name)
+                if status == lib.EVM_INVALID_UTF8:
+                    raise ValueError(f"rule name {name!r} is not valid Unicode")
+                if status != _OK:
+                    raise _status_error("evm_builder_add_rule", status)
+        except BaseException:
+            lib.evm_builder_free(builder)
+            raise
+        mout = ffi.new("evm_machine **")
+        status = lib.evm_builder_build(builder, mout)  # consumes the builder
+        if status != _OK:
+            raise _status_error("evm_builder_build", status)
+        self._ptr = mout[0]
+
+        count = ffi.new("size_t *")
+        status = lib.evm_machine_rule_count(self._ptr, count)
+        if status != _OK:
+            raise _status_error("evm_machine_rule_count", status)
+        names = []
+        ptr_out = ffi.new("char **")
+        len_out = ffi.new("size_t *")
+        for i in range(count[0]):
+            status = lib.evm_machine_rule_name(self._ptr, i, ptr_out, len_out)
+            if status != _OK:
+                raise _status_error("evm_machine_rule_name", status)
+            names.append(ffi.unpack(ptr_out[0], len_out[0]).decode("utf-8", "surrogatepass"))
+        self._names: tuple[str, ...] = tuple(names)
+        self._names_sorted = list(self._names) == sorted(self._names)
+
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "Machine":
+        """Compiles the rules of a JSON file ``{"rule name": pattern, ...}``.
+
+        Each pattern is a JSON object, or a JSON string holding the pattern
+        text (the format of ``evmatch match --rules``). Object patterns are
+        handed to the library as the exact text of the file, so number
+        spellings are kept.
+
+        Raises:
+            OSError: the file cannot be read.
+            ValueError: the file is not UTF-8 or not a JSON object.
+            PatternError: a pattern is invalid.
+        """
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            text = data.decode("utf-8-sig")
+            rules = _raw_rules(text)
+        except ValueError as e:
+            raise ValueError(f"{os.fspath(path)}: {e}") from None
+        return cls(rules)
+
+    # -- lifetime ---------------------------------------------------------
+
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._ptr is None or self._closing:
+                raise ValueError("the machine is closed")
+            self._users += 1
+            return self._ptr
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing and self._users == 0:
+                self._free_locked()
+
+    def _free_locked(self) -> None:
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            for state in list(self._states):
+                scratch, state.scratch = state.scratch, ffi.NULL
+                if scratch != ffi.NULL:
+                    ffi.release(scratch)  # runs evm_scratch_free now
+            self._states.clear()
+            lib.evm_machine_free(ptr)
+
+    def close(self) -> None:
+        """Frees the machine and the threads' scratch space. Idempotent.
+
+        If other threads are matching at that moment, the memory is freed
+        when the last of those calls returns; new calls raise ValueError.
+        """
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed early
+            return
+        with lock:
+            self._closing = True
+            if self._users == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closing
+
+    def __enter__(self) -> "Machine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible to do
+            pass
+
+    # -- introspection ----------------------------------------------------
+
+    @property
+    def rule_names(self) -> list[str]:
+        """The names of the rules, sorted (each once, however often given)."""
+        return sorted(self._names)
+
+    def __len__(self) -> int:
+        """The number of rules (distinct names)."""
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closing else f"{len(self._names)} rules"
+        return f"<evmatch.Machine {state}>"
+
+    # -- matching ---------------------------------------------------------
+
+    def _state(self) -> _ThreadState:
+        """This thread's scratch space; call between _acquire and _release."""
+        state: Optional[_ThreadState] = getattr(self._local, "state", None)
+        if state is None or state.scratch == ffi.NULL:
+            out = ffi.new("evm_scratch **")
+            status = lib.evm_scratch_new(self._ptr, out)
+            if status != _OK:
+                raise _status_error("evm_scratch_new", status)
+            scratch = ffi.gc(out[0], lib.evm_scratch_free)
+            state = _ThreadState(scratch, len(self._names))
+            self._local.state = state
+            self._states.add(state)
+        return state
+
+    def _names_of(self, ids: Iterable[int]) -> list[str]:
+        names = self._names
+        got = [names[i] for i in ids]
+        if not self._names_sorted:
+            got.sort()
+        return got
+
+    def matches(self, event: Json) -> list[str]:
+        """The sorted names of the rules that match one event.
+
+        Args:
+            event: the event as JSON text (``bytes`` — read in place, not
+                copied — or ``str``), or a mapping serialised with
+                :func:`json.dumps`.
+
+        Raises:
+            EventError: the event is not a JSON object (or is too deep).
+            TypeError: the event has another type.
+            ValueError: the machine is closed.
+        """
+        data = event if type(event) is bytes else _event_bytes(event)
+        # _acquire/_state/_release inlined: this is the per-event hot path.
+        lock = self._lock
+        with lock:
+            ptr = self._ptr
+            if ptr is None or self._closing:
+                raise ValueError("the machine is closed")
+            self._users += 1
+        try:
+            st = getattr(self._local, "state", None)
+            if st is None or st.scratch == ffi.NULL:
+                st = self._state()
+            if type(data) is bytes:
+                status = lib.evm_match(
+                    ptr, st.scratch, data, len(data), st.ids, len(self._names), st.n_out, st.err_out
+                )
+            else:
+                buf = _from_buffer(_u8_array, data)
+                status = lib.evm_match(
+                    ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
+                )
+            if status == _OK:
+                n = st.n_out[0]
+                if not n:
+                    return []
+                if self._names_sorted:
+                    if n == 1:
+                        return [self._names[st.ids[0]]]
+                    return list(map(self._names.__getitem__, ffi.unpack(st.ids, n)))
+                return self._names_of(ffi.unpack(st.ids, n))
+            if status == _EVENT_ERROR:
+                raise _take_event_error(st.err_out[0], None)
+            raise _status_error("evm_match", status)
+        finally:
+            with lock:
+                self._users -= 1
+                if self._closing and self._users == 0:
+                    self._free_locked()
+
+    @overload
+    def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["raise"] = "raise"
+    ) -> list[list[str]]: ...
+
+    @overload
+    def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["return"]
+    ) -> list[Union[list[str], EventError]]: ...
+
+    def matches_many(self, events: Iterable[Json], *, errors: str = "raise") -> list[Any]:
+        """Matches a batch of events in one call into the library.
+
+        Returns one sorted list of rule names per event, in order. ``bytes``
+        (and other buffers) are read in place, not copied; ``str`` and
+        mappings are encoded first.
+
+        Args:
+            events: the events, each as for :meth:`matches`.
+            errors: what to do with an event that is not a JSON object:
+                ``"raise"`` (default) raises :class:`EventError` for the
+                first such event, with its position in ``.index``;
+                ``"return"`` puts the :class:`EventError` in that event's
+                place in the result instead of a list.
+
+        Raises:
+            EventError: with ``errors="raise"``, for the first invalid event.
+            TypeError: an event has an unsupported type.
+            ValueError: ``errors`` is neither ``"raise"`` nor ``"return"``,
+                or the machine is closed.
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        bufs = events if isinstance(events, list) else list(events)
+        n = len(bufs)
+        if n == 0:
+            return []
+        conversion_errors: dict[int, EventError] = {}
+        try:
+            # Fast path: every event is a buffer (bytes...). Pointers into
+            # the buffers, no copies.
+            cbufs = list(map(_u8_from_buffer, bufs))
+        except TypeError:
+            bufs = list(bufs)
+            for i, e in enumerate(bufs):
+                if not isinstance(e, _BUFFER_TYPES):
+                    try:
+                        bufs[i] = _event_bytes(e, i)
+                    except EventError as err:
+                        if errors == "raise":
+                            raise
+                        conversion_errors[i] = err
+                        bufs[i] = b"null"  # refused by the library as well
+            cbufs = list(map(_u8_from_buffer, bufs))
+        ptrs = ffi.new("uint8_t *[]", cbufs)
+        lens_arr = _size_array(map(len, cbufs))  # faster than a list of ints
+        lens = _from_buffer(_size_t_array, lens_arr)
+        offsets = ffi.new("size_t[]", n + 1)
+        status_out = ffi.new("int32_t[]", n)
+        needed = ffi.new("size_t *")
+
+        ptr = self._acquire()
+        try:
+            st = self._state()
+            while True:
+                status = lib.evm_match_batch(
+                    ptr, st.scratch, ptrs, lens, n, st.batch_ids, st.batch_cap,
+                    offsets, status_out, needed,
+                )
+                if status != _BUFFER_TOO_SMALL:
+                    break
+                cap = max(needed[0], st.batch_cap * 2, 1024)
+                st.batch_ids = ffi.new("uint32_t[]", cap)
+                st.batch_cap = cap
+            if status != _OK:
+                raise _status_error("evm_match_batch", status)
+            offs = ffi.unpack(offsets, n + 1)
+            total = offs[n]
+            ids = ffi.unpack(st.batch_ids, total) if total else []
+
+            bad: list[int] = []
+            if ffi.buffer(status_out)[:].strip(b"\x00"):
+                bad = [i for i, s in enumerate(ffi.unpack(status_out, n)) if s != _OK]
+            details: dict[int, EventError] = {}
+            for i in bad:
+                if i in conversion_errors:
+                    details[i] = conversion_errors[i]
+                else:
+                    details[i] = self._event_error(ptr, st, bufs[i], i)
+                if errors == "raise":
+                    raise details[i]
+        finally:
+            self._release()
+
+        if total == 0:
+            result: list[Any] = list(map(list, repeat((), n)))
+        else:
+            # Map all ids to names at once (C-level map), then give each event
+            # its slice: one list operation per event.
+            named = list(map(self._names.__getitem__, ids))
+            result = list(map(named.__getitem__, map(slice, offs, islice(offs, 1, None))))
+            if not self._names_sorted:
+                for names in result:
+                    names.sort()
+        for i, error in details.items():
+            result[i] = error
+        return result
+
+    def _event_error(self, ptr: Any, st: _ThreadState, data: Any, index: int) -> EventError:
+        """The details of an event that evm_match_batch refused."""
+        buf = _from_buffer(_u8_array, data)
+        status = lib.evm_match(ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out)
+        if status == _EVENT_ERROR:
+            return _take_event_error(st.err_out[0], index)
+        return EventError("event refused by evm_match_batch", index=index)
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _raw_rules(text: str) -> list[tuple[str, str]]:
+    """Splits a rules file into (name, pattern text) pairs, keeping each
+    object pattern's exact text (a JSON string value is the pattern text)."""
+    decoder = json.JSONDecoder()
+    i = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if text[i : i + 1] != "{":
+        raise ValueError("a rules file must hold a JSON object {\"name\": pattern, ...}")
+    i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+    out: list[tuple[str, str]] = []
+    if text[i : i + 1] == "}":
+        i += 1
+    else:
+        while True:
+            if text[i : i + 1] != '"':
+                raise json.JSONDecodeError("expected a rule name", text, i)
+            name, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i : i + 1] != ":":
+                raise json.JSONDecodeError("expected ':'", text, i)
+            i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            value, end = decoder.raw_decode(text, i)
+            out.append((name, value if isinstance(value, str) else text[i:end]))
+            i = _WS.match(text, end).end()  # type: ignore[union-attr]
+            if text[i : i + 1] == ",":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                continue
+            if text[i : i + 1] == "}":
+                i += 1
+                break
+            raise json.JSONDecodeError("expected ',' or '}'", text, i)
+    if _WS.match(text, i).end() != len(text):  # type: ignore[union-attr]
+        raise json.JSONDecodeError("extra data after the rules object", text, i)
+    return out

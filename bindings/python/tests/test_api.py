@@ -1,0 +1,437 @@
+"""Every public API of the binding and every error path (single thread)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import evmatch
+from conftest import REPO
+from evmatch import _ffi
+
+RULES = {
+    "ec2": {"source": ["aws.ec2"]},
+    "stopped": '{"detail": {"state": ["stopped"]}}',
+    "big": b'{"detail": {"n": [{"numeric": [">", 100]}]}}',
+}
+EVENT = '{"source": "aws.ec2", "detail": {"state": "stopped", "n": 500}}'
+
+
+@pytest.fixture
+def m():
+    with evmatch.Machine(RULES) as machine:
+        yield machine
+
+
+# -- package, library, declarations -------------------------------------------
+
+
+def test_version_comes_from_the_library():
+    lib_version = _ffi.ffi.string(_ffi.lib.evm_version()).decode()
+    assert evmatch.__version__ == lib_version
+    cargo = (REPO / "Cargo.toml").read_text()
+    assert re.search(rf'^version = "{re.escape(evmatch.__version__)}"', cargo, re.M)
+
+
+def test_library_is_bundled_in_the_package():
+    pkg = Path(evmatch.__file__).resolve().parent
+    assert Path(_ffi.library_path).resolve() == pkg / _ffi.LIB_FILE
+    assert (pkg / _ffi.LIB_FILE).is_file()
+    assert (pkg / "py.typed").is_file()
+
+
+def test_cdef_matches_the_repository_header():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from cdefgen import header_to_cdef
+    finally:
+        sys.path.pop(0)
+    header = (REPO / "include" / "evmatch.h").read_text()
+    bundled = (Path(evmatch.__file__).resolve().parent / "_cdef.h").read_text()
+    assert bundled == header_to_cdef(header), "installed package is stale: reinstall it"
+    declared = set(re.findall(r"\b(evm_\w+)\s*\(", header))
+    assert len(declared) >= 20
+    for name in declared:
+        assert callable(getattr(_ffi.lib, name)), name
+
+
+def test_error_classes():
+    assert issubclass(evmatch.PatternError, ValueError)
+    assert issubclass(evmatch.EventError, ValueError)
+    assert issubclass(evmatch.PatternError, evmatch.EvmatchError)
+    assert issubclass(evmatch.EventError, evmatch.EvmatchError)
+
+
+# -- construction ---------------------------------------------------------------
+
+
+def test_patterns_as_dict_str_bytes_and_buffers():
+    m = evmatch.Machine(
+        {
+            "d": {"a": [1]},
+            "s": '{"a": [1]}',
+            "b": b'{"a": [1]}',
+            "ba": bytearray(b'{"a": [1]}'),
+            "mv": memoryview(b'xx{"a": [1]}xx')[2:-2],
+        }
+    )
+    assert m.matches('{"a": 1}') == ["b", "ba", "d", "mv", "s"]
+
+
+def test_rule_names_len_contains_repr(m):
+    assert m.rule_names == ["big", "ec2", "stopped"]
+    assert len(m) == 3
+    assert "ec2" in m and "nope" not in m
+    assert repr(m) == "<evmatch.Machine 3 rules>"
+    m.close()
+    assert repr(m) == "<evmatch.Machine closed>"
+
+
+def test_pairs_and_repeated_names_are_ored():
+    m = evmatch.Machine([("r", {"a": ["x"]}), ("q", {"a": ["z"]}), ("r", {"a": ["y"]})])
+    assert len(m) == 2
+    assert m.matches('{"a": "x"}') == ["r"]
+    assert m.matches('{"a": "y"}') == ["r"]
+    assert m.matches('{"a": "z"}') == ["q"]
+
+
+def test_unicode_and_nul_in_rule_names():
+    m = evmatch.Machine({"é\u4e2d": {"a": [1]}, "nul\x00x": {"a": [1]}, "": {"a": [1]}})
+    assert m.rule_names == ["", "nul\x00x", "é\u4e2d"]
+    assert m.matches('{"a": 1}') == ["", "nul\x00x", "é\u4e2d"]
+
+
+def test_empty_machine():
+    m = evmatch.Machine({})
+    assert len(m) == 0 and m.rule_names == []
+    assert m.matches(b'{"a": 1}') == []
+    assert m.matches_many([b"{}", b'{"a": 1}']) == [[], []]
+    with pytest.raises(evmatch.EventError):
+        m.matches(b"[]")
+
+
+def test_pattern_error_attributes():
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine({"ok": {"a": [1]}, "bad-prefix": '{"a": [{"prefix": 5}]}'})
+    e = info.value
+    assert e.rule == "bad-prefix"
+    assert e.message == "prefix match pattern must be a string"
+    assert e.path.startswith("$.a")
+    assert e.offset == 18  # the "5" in the text
+    assert e.kind == "operand" and e.code == 5
+    assert "bad-prefix" in str(e) and e.message in str(e)
+
+
+@pytest.mark.parametrize(
+    "pattern, kind",
+    [
+        ('{"a": ', "syntax"),
+        ("{'a': [1]}", "syntax"),
+        (b'{"a":["\xff"]}', "syntax"),  # not UTF-8
+        ('{"a":["\ud800"]}', "syntax"),  # str that is not valid Unicode
+        ("[1]", "not_an_object"),
+        ({}, "structure"),
+        ({"a": [{"bogus": 1}]}, "unknown_operator"),
+        ({"a": [{"numeric": [">", "x"]}]}, "numeric"),
+        ({"a": [{"cidr": "10.0.0.0/99"}]}, "cidr"),
+        ([1], "not_an_object"),
+    ],
+)
+def test_pattern_error_kinds(pattern, kind):
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine({"r": pattern})
+    assert info.value.kind == kind, info.value
+    assert info.value.rule == "r"
+    assert info.value.message
+
+
+def test_pattern_that_json_cannot_encode():
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine({"nan": {"a": [float("nan")]}})
+    assert info.value.rule == "nan" and "JSON" in info.value.message
+    with pytest.raises(TypeError):
+        evmatch.Machine({"set": {"a": {1, 2}}})
+
+
+def test_bad_rule_names():
+    with pytest.raises(TypeError):
+        evmatch.Machine({1: {"a": [1]}})
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        evmatch.Machine({"\ud800": {"a": [1]}})
+
+
+def test_failed_init_does_not_crash_on_del():
+    for _ in range(3):
+        with pytest.raises(evmatch.PatternError):
+            evmatch.Machine({"r": "nope"})
+    gc.collect()
+
+
+# -- matches ----------------------------------------------------------------------
+
+
+def test_matches_all_input_types(m):
+    want = ["big", "ec2", "stopped"]
+    assert m.matches(EVENT) == want
+    assert m.matches(EVENT.encode()) == want
+    assert m.matches(bytearray(EVENT.encode())) == want
+    assert m.matches(memoryview(b"  " + EVENT.encode())[2:]) == want
+    assert m.matches(json.loads(EVENT)) == want
+    assert m.matches('{"source": "aws.s3"}') == []
+    assert m.matches({"detail": {"n": 101.5}}) == ["big"]
+
+
+def test_matches_returns_sorted_names_even_if_indexes_were_not(m):
+    m._names_sorted = False  # the fallback path (the library numbers rules in insertion order)
+    assert m.matches(EVENT) == ["big", "ec2", "stopped"]
+    assert m.matches_many([EVENT, b"{}"]) == [["big", "ec2", "stopped"], []]
+
+
+@pytest.mark.parametrize(
+    "event, kind",
+    [
+        (b"not json", "syntax"),
+        ("", "syntax"),
+        (b'{"a": 1} x', "syntax"),
+        (b"\xff", "syntax"),
+        ('{"a": "\ud800"}', "syntax"),
+        ("[1, 2]", "not_an_object"),
+        ("null", "not_an_object"),
+        ("42", "not_an_object"),
+        ("[" * 1000 + "]" * 1000, "too_deep"),
+        ('{"a":' * 500 + "1" + "}" * 500, "too_deep"),
+    ],
+)
+def test_matches_event_errors(m, event, kind):
+    with pytest.raises(evmatch.EventError) as info:
+        m.matches(event)
+    e = info.value
+    assert e.kind == kind, e
+    assert e.message and isinstance(e.offset, int) and e.index is None
+    assert e.message in str(e)
+
+
+def test_event_error_offset(m):
+    with pytest.raises(evmatch.EventError) as info:
+        m.matches(b'{"a": tru}')
+    assert info.value.offset >= 6 and info.value.code == 1
+
+
+def test_matches_unsupported_types(m):
+    for bad in (42, None, [b"{}"], 1.5):
+        with pytest.raises(TypeError):
+            m.matches(bad)  # type: ignore[arg-type]
+
+
+def test_matches_dict_json_cannot_encode(m):
+    with pytest.raises(evmatch.EventError) as info:
+        m.matches({"a": float("inf")})
+    assert info.value.code == 0 and "JSON" in info.value.message
+
+
+# -- matches_many -------------------------------------------------------------------
+
+
+def test_matches_many_mixed_inputs(m):
+    events = [EVENT.encode(), EVENT, json.loads(EVENT), bytearray(b"{}"), b'{"source": "aws.ec2"}']
+    want = [["big", "ec2", "stopped"]] * 3 + [[], ["ec2"]]
+    assert m.matches_many(events) == want
+    assert m.matches_many(iter(events)) == want
+    assert m.matches_many(tuple(events)) == want
+    assert m.matches_many(e for e in events) == want
+
+
+def test_matches_many_empty(m):
+    assert m.matches_many([]) == []
+    assert m.matches_many(iter(())) == []
+
+
+def test_matches_many_agrees_with_matches(m):
+    events = [
+        json.dumps({"source": s, "detail": {"state": st, "n": n}}).encode()
+        for s in ("aws.ec2", "x")
+        for st in ("stopped", "running")
+        for n in (1, 100, 101, 1e9)
+    ]
+    assert m.matches_many(events) == [m.matches(e) for e in events]
+
+
+def test_matches_many_grows_its_buffer():
+    # 200 rules that all match: 200 * 5000 ids, far beyond the first buffer.
+    m = evmatch.Machine({f"r{i:03}": {"a": [1]} for i in range(200)})
+    events = [b'{"a": 1}', b'{"a": 2}'] * 2500
+    got = m.matches_many(events)
+    assert got[0] == m.rule_names and got[1] == []
+    assert got == [m.rule_names, []] * 2500
+    assert m.matches_many(events[:2]) == [m.rule_names, []]
+
+
+def test_matches_many_raises_for_first_invalid_event(m):
+    with pytest.raises(evmatch.EventError) as info:
+        m.matches_many([b"{}", EVENT, b"[1]", b"nope"])
+    e = info.value
+    assert e.index == 2 and e.kind == "not_an_object"
+    assert str(e).startswith("event 2: ")
+
+
+def test_matches_many_returns_errors_in_place(m):
+    got = m.matches_many([b"nope", EVENT, b"[1]", {"a": float("nan")}, b"{}"], errors="return")
+    assert isinstance(got[0], evmatch.EventError) and got[0].index == 0 and got[0].kind == "syntax"
+    assert got[1] == ["big", "ec2", "stopped"]
+    assert isinstance(got[2], evmatch.EventError) and got[2].index == 2
+    assert got[2].kind == "not_an_object"
+    assert isinstance(got[3], evmatch.EventError) and got[3].index == 3 and got[3].code == 0
+    assert got[4] == []
+
+
+def test_matches_many_conversion_error_raises_with_index(m):
+    with pytest.raises(evmatch.EventError) as info:
+        m.matches_many([b"{}", {"a": float("nan")}])
+    assert info.value.index == 1
+
+
+def test_matches_many_bad_arguments(m):
+    with pytest.raises(ValueError):
+        m.matches_many([b"{}"], errors="ignore")  # type: ignore[call-overload]
+    with pytest.raises(TypeError):
+        m.matches_many([b"{}", 7])  # type: ignore[list-item]
+
+
+def test_matches_many_does_not_copy_bytes(m, monkeypatch):
+    """bytes reach the library through ffi.from_buffer (a pointer into the
+    bytes object), never through an encoding step."""
+    calls = []
+    real = evmatch._event_bytes
+    monkeypatch.setattr(evmatch, "_event_bytes", lambda *a: calls.append(a) or real(*a))
+    assert m.matches_many([EVENT.encode()] * 3) == [["big", "ec2", "stopped"]] * 3
+    assert calls == []
+
+
+# -- from_file --------------------------------------------------------------------
+
+
+def test_from_file(tmp_path):
+    path = tmp_path / "rules.json"
+    path.write_text(
+        """\ufeff {
+          "obj": {"n": [0.10000000000000001]},
+          "text": "{\\"s\\": [\\"x\\"]}",
+          "big": {"n": [1e400]}
+        } \n""",
+        encoding="utf-8",
+    )
+    m = evmatch.Machine.from_file(path)
+    assert m.rule_names == ["big", "obj", "text"]
+    # Number spellings are kept: 0.10000000000000001 is not 0.1.
+    assert m.matches('{"n": 0.10000000000000001}') == ["obj"]
+    assert m.matches('{"n": 0.1}') == []
+    assert m.matches('{"n": 1e400}') == ["big"]
+    assert m.matches('{"s": "x"}') == ["text"]
+    assert evmatch.Machine.from_file(str(path)).rule_names == m.rule_names
+
+
+def test_from_file_examples(repo):
+    """examples/: the same results as `evmatch match --rules examples/rules.json
+    examples/events.jsonl` (event 8 is cut short, so it is refused)."""
+    m = evmatch.Machine.from_file(repo / "examples" / "rules.json")
+    lines = (repo / "examples" / "events.jsonl").read_bytes().splitlines()
+    events = [line for line in lines if line.strip()]
+    got = m.matches_many(events, errors="return")
+    assert got[:8] + got[9:] == [
+        ["ec2-instance-stopped"],
+        [],
+        ["s3-csv-uploaded"],
+        [],
+        ["large-order"],
+        ["console-signin-outside-us"],
+        ["guardduty-urgent-finding"],
+        ["guardduty-urgent-finding"],
+        ["large-order"],
+    ]
+    assert isinstance(got[8], evmatch.EventError)
+    assert (got[8].message, got[8].offset, got[8].index) == ("Unexpected end of input", 269, 8)
+
+
+def test_from_file_empty_object(tmp_path):
+    (tmp_path / "r.json").write_text("{}")
+    assert len(evmatch.Machine.from_file(tmp_path / "r.json")) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[]", "", "{", '{"a": {"x": [1]}', '{"a" {"x": [1]}}', '{"a": {"x": [1]},}', '{"a": {"x": [1]}} x',
+     "{a: 1}", '{"a": }'],
+)
+def test_from_file_not_a_rules_object(tmp_path, text):
+    (tmp_path / "r.json").write_text(text)
+    with pytest.raises(ValueError, match="r.json"):
+        evmatch.Machine.from_file(tmp_path / "r.json")
+
+
+def test_from_file_invalid_pattern(tmp_path):
+    (tmp_path / "r.json").write_text('{"good": {"a": [1]}, "bad": {"a": [{"prefix": 1}]}}')
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine.from_file(tmp_path / "r.json")
+    assert info.value.rule == "bad"
+
+
+def test_from_file_errors(tmp_path):
+    with pytest.raises(OSError):
+        evmatch.Machine.from_file(tmp_path / "missing.json")
+    (tmp_path / "latin1.json").write_bytes(b'{"\xe9": {"a": [1]}}')
+    with pytest.raises(ValueError):
+        evmatch.Machine.from_file(tmp_path / "latin1.json")
+
+
+# -- lifetime -------------------------------------------------------------------------
+
+
+def test_close_and_context_manager():
+    with evmatch.Machine(RULES) as m:
+        assert not m.closed
+        assert m.matches(EVENT)
+    assert m.closed
+    m.close()  # idempotent
+    with pytest.raises(ValueError, match="closed"):
+        m.matches(EVENT)
+    with pytest.raises(ValueError, match="closed"):
+        m.matches_many([EVENT])
+    # Introspection still works on a closed machine.
+    assert m.rule_names == ["big", "ec2", "stopped"] and len(m) == 3
+
+
+def test_close_frees_the_scratch_space():
+    m = evmatch.Machine(RULES)
+    m.matches(EVENT)
+    state = m._local.state
+    assert state.scratch != _ffi.ffi.NULL
+    m.close()
+    assert state.scratch == _ffi.ffi.NULL
+    assert m._ptr is None
+
+
+def test_garbage_collection_frees_machines():
+    for _ in range(200):
+        m = evmatch.Machine(RULES)
+        m.matches(EVENT)
+        m.matches_many([EVENT] * 3)
+        del m
+    gc.collect()
+
+
+# -- documentation ------------------------------------------------------------------------
+
+
+def test_readme_example(capsys):
+    """The example of bindings/python/README.md runs and prints what its comments say."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    expected = re.findall(r"\)\)\s+# (.*)", code)
+    assert printed == expected and len(expected) == 2

@@ -1,0 +1,112 @@
+"""The whole conformance corpus (testdata/conformance/*.jsonl) through the
+binding, compared as tests/conformance.rs does (testdata/conformance/README.md):
+
+* each rule is compiled on its own: rules listed in expect.invalid must be
+  rejected with exactly the given message, except when the pattern text is not
+  JSON at all (then any syntax error will do); every other rule must compile;
+* all valid rules of a case go into one machine; events listed in
+  invalid_events must be refused, every other event must give exactly the
+  expected sorted rule names.
+
+Each event is matched as str, as bytes, through matches_many (both error
+modes).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import evmatch
+from conftest import REPO
+
+FILES = sorted((REPO / "testdata" / "conformance").glob("*.jsonl"))
+
+
+def load_cases() -> list[Any]:
+    cases = []
+    for path in FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                cases.append(pytest.param(json.loads(line), id=json.loads(line)["id"]))
+    return cases
+
+
+CASES = load_cases()
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"not JSON: {name}")
+
+
+def is_json(text: str) -> bool:
+    try:
+        json.loads(text, parse_constant=_no_constants)
+        return True
+    except ValueError:
+        return False
+
+
+def test_corpus_is_there() -> None:
+    assert {p.name for p in FILES} >= {"aws-validated.jsonl", "edge-cases.jsonl", "generated.jsonl"}
+    assert len(CASES) > 1800
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case: dict[str, Any]) -> None:
+    rules: dict[str, str] = case["rules"]
+    expect = case["expect"]
+    invalid: dict[str, str] = expect["invalid"]
+    failures: list[str] = []
+
+    valid = {}
+    for name, text in rules.items():
+        try:
+            evmatch.Machine({name: text}).close()
+        except evmatch.PatternError as e:
+            assert e.rule == name
+            if name not in invalid:
+                failures.append(f"rule {name} rejected: {e}")
+            elif e.message != invalid[name] and not (e.kind == "syntax" and not is_json(text)):
+                failures.append(f"rule {name}: message {e.message!r}, expected {invalid[name]!r}")
+            continue
+        if name in invalid:
+            failures.append(f"rule {name} compiled, expected error {invalid[name]!r}")
+        else:
+            valid[name] = text
+
+    invalid_events = set(expect.get("invalid_events", []))
+    events: list[str] = case["events"]
+    wants: list[list[str]] = expect["matches"]
+    with evmatch.Machine(valid) as m:
+        assert m.rule_names == sorted(valid)
+        for i, (event, want) in enumerate(zip(events, wants)):
+            for form in (event, event.encode("utf-8")):
+                try:
+                    got = m.matches(form)
+                except evmatch.EventError as e:
+                    if i not in invalid_events:
+                        failures.append(f"event {i} refused: {e}")
+                    continue
+                if i in invalid_events:
+                    failures.append(f"event {i} accepted, expected it to be refused")
+                elif got != want:
+                    failures.append(f"event {i} ({type(form).__name__}): got {got}, expected {want}")
+
+        # The batch forms agree.
+        many = m.matches_many([e.encode("utf-8") for e in events], errors="return")
+        for i, (got, want) in enumerate(zip(many, wants)):
+            if i in invalid_events:
+                if not isinstance(got, evmatch.EventError) or got.index != i:
+                    failures.append(f"matches_many: event {i} not refused: {got!r}")
+            elif got != want:
+                failures.append(f"matches_many: event {i}: got {got}, expected {want}")
+        if invalid_events:
+            with pytest.raises(evmatch.EventError) as info:
+                m.matches_many(events)
+            assert info.value.index == min(invalid_events)
+        else:
+            assert m.matches_many(events) == wants
+    assert not failures, "\n".join(failures)
