@@ -36,103 +36,94 @@ impl Hasher for FxHasher {
         self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(SEED);
     }
 
+    /// Multiplication only carries bits upwards, and hash tables index by
+    /// the low bits: finish with a full avalanche (murmur3's fmix64).
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// A byte trie with lists of branch ids at its nodes; a lookup walks the
-/// value and collects the lists of every node on the way (prefix search).
+/// Keys grouped by length, each group a hash table: a lookup of the keys
+/// that are prefixes (or suffixes) of a value costs one hash probe per
+/// distinct key length, whatever the number of keys. (A byte trie costs a
+/// dependent memory load per byte instead, which dominates at scale.)
 #[derive(Debug, Default, Clone)]
-pub(crate) struct ByteTrie {
-    nodes: Vec<TrieNode>,
+pub(crate) struct LenIndex {
+    /// (key length, keys of that length), sorted by length.
+    groups: Vec<(usize, FxMap<Box<[u8]>, Vec<u32>>)>,
 }
 
-#[derive(Debug, Default, Clone)]
-struct TrieNode {
-    edges: Vec<(u8, u32)>,
-    items: Vec<u32>,
-}
-
-impl ByteTrie {
-    pub(crate) fn insert(&mut self, key: impl Iterator<Item = u8>, item: u32) {
-        if self.nodes.is_empty() {
-            self.nodes.push(TrieNode::default());
-        }
-        let mut n = 0usize;
-        for b in key {
-            let node = &self.nodes[n];
-            n = match node.edges.binary_search_by_key(&b, |e| e.0) {
-                Ok(i) => node.edges[i].1 as usize,
-                Err(i) => {
-                    let id = self.nodes.len();
-                    self.nodes[n].edges.insert(i, (b, id as u32));
-                    self.nodes.push(TrieNode::default());
-                    id
-                }
-            };
-        }
-        self.nodes[n].items.push(item);
+impl LenIndex {
+    pub(crate) fn insert(&mut self, key: &[u8], item: u32) {
+        let i = match self.groups.binary_search_by_key(&key.len(), |g| g.0) {
+            Ok(i) => i,
+            Err(i) => {
+                self.groups.insert(i, (key.len(), FxMap::default()));
+                i
+            }
+        };
+        self.groups[i].1.entry(key.into()).or_default().push(item);
     }
 
-    /// Removes one occurrence of `item` at `key` (nodes stay; they are few
-    /// and reused when the key comes back).
-    pub(crate) fn remove(&mut self, key: impl Iterator<Item = u8>, item: u32) {
-        if self.nodes.is_empty() {
+    pub(crate) fn remove(&mut self, key: &[u8], item: u32) {
+        let Ok(i) = self.groups.binary_search_by_key(&key.len(), |g| g.0) else {
             return;
-        }
-        let mut n = 0usize;
-        for b in key {
-            match self.nodes[n].edges.binary_search_by_key(&b, |e| e.0) {
-                Ok(i) => n = self.nodes[n].edges[i].1 as usize,
-                Err(_) => return,
+        };
+        let map = &mut self.groups[i].1;
+        if let Some(list) = map.get_mut(key) {
+            if let Some(k) = list.iter().position(|&x| x == item) {
+                list.swap_remove(k);
+            }
+            if list.is_empty() {
+                map.remove(key);
             }
         }
-        let items = &mut self.nodes[n].items;
-        if let Some(i) = items.iter().position(|&x| x == item) {
-            items.swap_remove(i);
+        if map.is_empty() {
+            self.groups.remove(i);
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.groups.is_empty()
     }
 
     /// Calls `f` with the items of every key that is a prefix of `value`.
     #[inline]
-    pub(crate) fn prefixes_of(&self, value: impl Iterator<Item = u8>, f: &mut impl FnMut(u32)) {
-        let Some(root) = self.nodes.first() else {
-            return;
-        };
-        root.items.iter().for_each(|&i| f(i));
-        let mut n = 0usize;
-        for b in value {
-            let edges = &self.nodes[n].edges;
-            let next = if edges.len() <= 8 {
-                edges.iter().find(|e| e.0 == b).map(|e| e.1)
-            } else {
-                edges
-                    .binary_search_by_key(&b, |e| e.0)
-                    .ok()
-                    .map(|i| edges[i].1)
-            };
-            match next {
-                Some(m) => {
-                    n = m as usize;
-                    self.nodes[n].items.iter().for_each(|&i| f(i));
-                }
-                None => return,
+    pub(crate) fn prefixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
+        for (len, map) in &self.groups {
+            let Some(k) = value.get(..*len) else { break };
+            if let Some(items) = map.get(k) {
+                items.iter().for_each(|&i| f(i));
+            }
+        }
+    }
+
+    /// Calls `f` with the items of every key that is a suffix of `value`.
+    #[inline]
+    pub(crate) fn suffixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
+        for (len, map) in &self.groups {
+            if *len > value.len() {
+                break;
+            }
+            if let Some(items) = map.get(&value[value.len() - len..]) {
+                items.iter().for_each(|&i| f(i));
             }
         }
     }
 
     pub(crate) fn heap_size(&self) -> usize {
-        self.nodes
+        self.groups
             .iter()
-            .map(|n| 56 + n.edges.capacity() * 8 + n.items.capacity() * 4)
+            .flat_map(|(_, m)| m.iter())
+            .map(|(k, v)| 48 + k.len() + v.capacity() * 4)
             .sum()
     }
 }
@@ -145,12 +136,21 @@ pub(crate) struct Iv {
     pub(crate) item: u32,
 }
 
-/// A static centered interval tree: stabbing queries in O(log n + k).
+/// Numeric ranges for stabbing queries ("which ranges hold x?").
+///
+/// Most ranges of a rule set are narrow: those sit in one array sorted by
+/// lower bound, and a query is a binary search plus a short scan back over
+/// the ranges whose lower bound is within the widest narrow width of `x`
+/// (contiguous memory, few cache misses). The wide rest (one-sided ranges,
+/// say) sit in a centered interval tree, O(log n + k) per query.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct IntervalTree {
-    /// Every interval; the tree is rebuilt from them by `build`.
+    /// Every interval; the structure is rebuilt from them by `build`.
     all: Vec<Iv>,
     dirty: bool,
+    /// Narrow intervals sorted by `lo`, and the widest of their widths.
+    narrow: Vec<Iv>,
+    narrow_width: f64,
     nodes: Vec<IvNode>,
     root: Option<u32>,
 }
@@ -189,7 +189,26 @@ impl IntervalTree {
         }
         self.dirty = false;
         self.nodes.clear();
-        self.root = self.build_node(self.all.clone());
+        self.narrow.clear();
+        // Narrow: at most the 90th-percentile width (and finite).
+        let mut widths: Vec<f64> = self.all.iter().map(|iv| iv.hi - iv.lo).collect();
+        widths.sort_by(|a, b| a.total_cmp(b));
+        let cut = widths
+            .get(widths.len() * 9 / 10)
+            .copied()
+            .filter(|w| w.is_finite())
+            .unwrap_or(0.0);
+        let mut wide = Vec::new();
+        for &iv in &self.all {
+            if iv.hi - iv.lo <= cut {
+                self.narrow.push(iv);
+            } else {
+                wide.push(iv);
+            }
+        }
+        self.narrow.sort_by(|a, b| a.lo.total_cmp(&b.lo));
+        self.narrow_width = cut;
+        self.root = self.build_node(wide);
     }
 
     fn build_node(&mut self, ivs: Vec<Iv>) -> Option<u32> {
@@ -245,6 +264,16 @@ impl IntervalTree {
     /// Calls `f` with every interval holding `x`.
     #[inline]
     pub(crate) fn stab(&self, x: f64, f: &mut impl FnMut(u32)) {
+        let k = self.narrow.partition_point(|iv| iv.lo <= x);
+        let floor = x - self.narrow_width;
+        for iv in self.narrow[..k].iter().rev() {
+            if iv.lo < floor {
+                break;
+            }
+            if iv.hi >= x {
+                f(iv.item);
+            }
+        }
         let mut at = self.root;
         while let Some(n) = at {
             let node = &self.nodes[n as usize];
@@ -270,7 +299,7 @@ impl IntervalTree {
             .iter()
             .map(|n| 64 + (n.by_lo.capacity() + n.by_hi.capacity()) * 24)
             .sum::<usize>()
-            + self.all.capacity() * 24
+            + (self.all.capacity() + self.narrow.capacity()) * 24
     }
 }
 
@@ -349,16 +378,25 @@ mod tests {
     }
 
     #[test]
-    fn byte_trie_prefixes() {
-        let mut t = ByteTrie::default();
-        t.insert("ab".bytes(), 1);
-        t.insert("a".bytes(), 2);
-        t.insert("".bytes(), 3);
-        t.insert("abc".bytes(), 4);
+    fn len_index_prefixes_and_suffixes() {
+        let mut t = LenIndex::default();
+        t.insert(b"ab", 1);
+        t.insert(b"a", 2);
+        t.insert(b"", 3);
+        t.insert(b"abc", 4);
+        t.insert(b"bd", 5);
         let mut got = Vec::new();
-        t.prefixes_of("abd".bytes(), &mut |i| got.push(i));
+        t.prefixes_of(b"abd", &mut |i| got.push(i));
         got.sort();
         assert_eq!(got, [1, 2, 3]);
+        got.clear();
+        t.suffixes_of(b"abd", &mut |i| got.push(i));
+        got.sort();
+        assert_eq!(got, [3, 5]);
+        t.remove(b"bd", 5);
+        got.clear();
+        t.suffixes_of(b"abd", &mut |i| got.push(i));
+        assert_eq!(got, [3]);
     }
 
     #[test]
@@ -371,5 +409,34 @@ mod tests {
         assert_eq!(f("ß"), f("SS"));
         assert_eq!(f("K"), f("\u{212a}"));
         assert!(fold_is_sound("Straße İstanbul"));
+    }
+}
+
+#[cfg(test)]
+mod stab_cost {
+    use super::*;
+
+    #[test]
+    fn narrow_intervals_stab_few() {
+        let mut t = IntervalTree::default();
+        let mut x = 12345u64;
+        for i in 0..2000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let lo = (x % 1_000_000) as f64;
+            t.push(Iv {
+                lo,
+                hi: lo + 5.0,
+                item: i,
+            });
+        }
+        t.build();
+        let mut visited = 0;
+        for q in 0..1000 {
+            t.stab(q as f64 * 1000.0 + 0.5, &mut |_| visited += 1);
+        }
+        eprintln!("nodes {}, results {}", t.nodes.len(), visited);
+        assert!(visited < 100);
     }
 }

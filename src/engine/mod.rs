@@ -26,7 +26,7 @@ pub(crate) mod scan;
 
 use std::sync::Arc;
 
-use self::index::{fold_into, fold_is_sound, ByteTrie, FxMap, IntervalTree, Iv};
+use self::index::{fold_into, fold_is_sound, FxMap, IntervalTree, Iv, LenIndex};
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
@@ -63,13 +63,13 @@ struct FieldIndex {
     number_text: FxMap<Box<[u8]>, Vec<u32>>,
     number_value: FxMap<u64, Vec<u32>>,
     literal: [Vec<u32>; 3],
-    prefix: ByteTrie,
-    suffix: ByteTrie,
+    prefix: LenIndex,
+    suffix: LenIndex,
     folded_equals: FxMap<Box<[u8]>, Vec<u32>>,
-    folded_prefix: ByteTrie,
-    folded_suffix: ByteTrie,
+    folded_prefix: LenIndex,
+    folded_suffix: LenIndex,
     numeric: IntervalTree,
-    ip: ByteTrie,
+    ip: LenIndex,
     /// Some anchor needs the number value of hits here.
     wants_number: bool,
     /// Some anchor needs the fold of string hits here.
@@ -150,7 +150,7 @@ impl FieldIndex {
     /// Adds (or removes) the anchor matcher `m` of `branch`.
     fn edit(&mut self, m: &Matcher, branch: u32, insert: bool) {
         let mut fold = Vec::new();
-        let trie = |t: &mut ByteTrie, key: &mut dyn Iterator<Item = u8>| {
+        let trie = |t: &mut LenIndex, key: &[u8]| {
             if insert {
                 t.insert(key, branch)
             } else {
@@ -179,8 +179,8 @@ impl FieldIndex {
                     remove_item(list, branch);
                 }
             }
-            Matcher::Prefix(p) => trie(&mut self.prefix, &mut p.bytes()),
-            Matcher::Suffix(p) => trie(&mut self.suffix, &mut p.bytes().rev()),
+            Matcher::Prefix(p) => trie(&mut self.prefix, p.as_bytes()),
+            Matcher::Suffix(p) => trie(&mut self.suffix, p.as_bytes()),
             Matcher::EqualsIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
@@ -189,22 +189,19 @@ impl FieldIndex {
             Matcher::PrefixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                trie(&mut self.folded_prefix, &mut fold.into_iter());
+                trie(&mut self.folded_prefix, &fold);
             }
             Matcher::SuffixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                trie(&mut self.folded_suffix, &mut fold.into_iter().rev());
+                trie(&mut self.folded_suffix, &fold);
             }
             Matcher::Wildcard(w) => {
                 let first = &w.parts[0];
                 if !first.is_empty() {
-                    trie(&mut self.prefix, &mut first.bytes());
+                    trie(&mut self.prefix, first.as_bytes());
                 } else {
-                    trie(
-                        &mut self.suffix,
-                        &mut w.parts[w.parts.len() - 1].bytes().rev(),
-                    );
+                    trie(&mut self.suffix, w.parts[w.parts.len() - 1].as_bytes());
                 }
             }
             Matcher::Numeric(iv) => {
@@ -226,7 +223,7 @@ impl FieldIndex {
                     .zip(&r.top)
                     .take_while(|(a, b)| a == b)
                     .count();
-                trie(&mut self.ip, &mut r.bottom[..common].iter().copied());
+                trie(&mut self.ip, &r.bottom[..common]);
             }
             _ => unreachable!("only indexable matchers anchor"),
         }
@@ -240,21 +237,20 @@ impl FieldIndex {
                 if let Some(bs) = self.exact.get(s.as_bytes()) {
                     bs.iter().for_each(|&b| f(b));
                 }
-                self.prefix.prefixes_of(s.bytes(), f);
-                self.suffix.prefixes_of(s.bytes().rev(), f);
+                self.prefix.prefixes_of(s.as_bytes(), f);
+                self.suffix.suffixes_of(s.as_bytes(), f);
                 if self.wants_fold {
                     fold.clear();
                     fold_into(s, fold);
                     if let Some(bs) = self.folded_equals.get(&fold[..]) {
                         bs.iter().for_each(|&b| f(b));
                     }
-                    self.folded_prefix.prefixes_of(fold.iter().copied(), f);
-                    self.folded_suffix
-                        .prefixes_of(fold.iter().rev().copied(), f);
+                    self.folded_prefix.prefixes_of(fold, f);
+                    self.folded_suffix.suffixes_of(fold, f);
                 }
                 if !self.ip.is_empty() {
                     if let Some(n) = ip_nibbles(s) {
-                        self.ip.prefixes_of(n.iter().copied(), f);
+                        self.ip.prefixes_of(&n, f);
                     }
                 }
             }
@@ -271,7 +267,7 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    self.ip.prefixes_of(text.bytes(), f);
+                    self.ip.prefixes_of(text.as_bytes(), f);
                 }
             }
             ValueRef::True => self.literal[Literal::True as usize]
@@ -307,6 +303,15 @@ impl FieldIndex {
             + self.numeric.heap_size()
             + self.ip.heap_size()
     }
+}
+
+static STATS_CAND: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static STATS_ALWAYS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub(crate) fn stats() -> (usize, usize) {
+    (
+        STATS_CAND.load(std::sync::atomic::Ordering::Relaxed),
+        STATS_ALWAYS.load(std::sync::atomic::Ordering::Relaxed),
+    )
 }
 
 /// Branches are stored in chunks of this many, so that an update copies
@@ -596,6 +601,8 @@ impl Engine {
         s.scan.hits = hits;
         s.fold = fold;
         s.candidates.extend_from_slice(&self.always);
+        STATS_CAND.fetch_add(s.candidates.len(), std::sync::atomic::Ordering::Relaxed);
+        STATS_ALWAYS.fetch_add(self.always.len(), std::sync::atomic::Ordering::Relaxed);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
