@@ -51,6 +51,9 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Byte-string keys to lists of branch ids.
+pub(crate) type KeyMap = FxMap<Box<[u8]>, Vec<u32>>;
+
 /// Keys grouped by length, each group a hash table: a lookup of the keys
 /// that are prefixes (or suffixes) of a value costs one hash probe per
 /// distinct key length, whatever the number of keys. (A byte trie costs a
@@ -58,7 +61,7 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LenIndex {
     /// (key length, keys of that length), sorted by length.
-    groups: Vec<(usize, FxMap<Box<[u8]>, Vec<u32>>)>,
+    groups: Vec<(usize, KeyMap)>,
 }
 
 impl LenIndex {
