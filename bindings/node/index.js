@@ -349,11 +349,6 @@ function ownBytes(view) {
   return utilTypes.isArrayBuffer(view.buffer) ? view : Buffer.from(view);
 }
 
-/** Byte-wise (UTF-8, so code point) order, as Rust sorts strings. */
-function compareNames(a, b) {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /**
  * The rules as [name, pattern] pairs from a plain object or a Map.
  * @returns {Array<[string, unknown]>}
@@ -599,7 +594,10 @@ class Machine {
             : Buffer.from(koffi.decode(ptrOut[0], koffi.array('uint8_t', len))).toString('utf8');
       }
       this.#names = Object.freeze(names);
-      const order = names.map((_, i) => i).sort((a, b) => compareNames(names[a], names[b]));
+      // Results are sorted by UTF-8 bytes, that is by code point, as Rust
+      // sorts strings (JavaScript's default sort uses UTF-16 units).
+      const utf8 = names.map((name) => Buffer.from(name, 'utf8'));
+      const order = names.map((_, i) => i).sort((a, b) => Buffer.compare(utf8[a], utf8[b]));
       const inOrder = order.every((v, i) => v === i);
       if (inOrder) {
         this.#rank = null;
@@ -690,7 +688,7 @@ class Machine {
     return out;
   }
 
-  /** Encodes a string into the reusable text buffer: [buffer, length]. */
+  /** Encodes a string into the reusable text buffer; returns its length in bytes. */
   #encode(text) {
     if (text.length * 3 > this.#text.length) {
       this.#text = Buffer.alloc(Math.max(text.length * 3, this.#text.length * 2));

@@ -43,9 +43,10 @@ grep -E '^# [a-z-]+\.jsonl: |^not ok|^# (tests|pass|fail|cancelled|skipped|todo)
 tests=$(sed -n 's/^# tests \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 pass=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 fail=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
+skipped=$(sed -n 's/^# skipped \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 if [ "$status" -ne 0 ] || [ "${fail:-1}" != 0 ] || [ "${tests:-0}" -eq 0 ] || [ "${pass:-0}" -eq 0 ]; then
   cat "$log" >&2
   echo "run_tests.sh: FAILED (exit $status, tests ${tests:-none}, pass ${pass:-none}, fail ${fail:-none})" >&2
   exit 1
 fi
-echo "-- Node binding: $pass of $tests tests passed"
+echo "-- Node binding: $pass of $tests tests passed, ${skipped:-0} skipped"

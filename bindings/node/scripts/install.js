@@ -4,7 +4,8 @@
 // `npm install ./bindings/node`, which links the directory), index.js finds
 // target/release by walking up and nothing is copied, so a rebuilt library
 // is picked up at once. When the package was copied elsewhere (packed, or
-// `--install-links`), the library found above the package or above the
+// `--install-links`) and holds no lib/ of its own from `npm pack`, the
+// library found above the package or above the
 // directory npm was started in (INIT_CWD) is copied into lib/.
 // Never fails the install: without a copy, EVMATCH_LIB still works.
 //
@@ -55,6 +56,7 @@ if (mode === '--pack') {
 }
 try {
   if (walkUp(pkg)) process.exit(0); // inside the repository: found at run time
+  if (fs.existsSync(path.join(pkg, 'lib', name))) process.exit(0); // packed with the package
   const found =
     (process.env.EVMATCH_LIB && fs.existsSync(process.env.EVMATCH_LIB) && process.env.EVMATCH_LIB) ||
     (process.env.INIT_CWD && walkUp(process.env.INIT_CWD));
