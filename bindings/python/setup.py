@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 try:  # setuptools >= 70.1 ships bdist_wheel itself
@@ -117,7 +117,16 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", plat
 
 
+class BinaryDistribution(Distribution):
+    """Holds a native library: install into platlib, build in a platform
+    build directory, and make the wheel platform-specific."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
 setup(
     version=crate_version(repo_root()),
     cmdclass={"build_py": BuildWithCargo, "bdist_wheel": PlatformWheel},
+    distclass=BinaryDistribution,
 )

@@ -302,9 +302,27 @@ def test_matches_many_bad_arguments(m):
         m.matches_many([b"{}", 7])  # type: ignore[list-item]
 
 
+def test_matches_many_pointer_paths_agree(m, monkeypatch):
+    """bytes events go to the library as pointers into the bytes objects,
+    computed from id() on CPython (checked at import against ffi.from_buffer)
+    or from ffi.from_buffer elsewhere; both give the same results."""
+    import platform
+
+    if platform.python_implementation() == "CPython":
+        assert evmatch._BYTES_OFFSET == bytes.__basicsize__ - 1
+    events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]"]
+    fast = m.matches_many(events, errors="return")
+    monkeypatch.setattr(evmatch, "_BYTES_OFFSET", None)
+    slow = m.matches_many(events, errors="return")
+    assert [r if isinstance(r, list) else (r.index, r.message) for r in fast] == [
+        r if isinstance(r, list) else (r.index, r.message) for r in slow
+    ]
+    assert fast[:3] == [["big", "ec2", "stopped"], [], ["ec2"]]
+
+
 def test_matches_many_does_not_copy_bytes(m, monkeypatch):
-    """bytes reach the library through ffi.from_buffer (a pointer into the
-    bytes object), never through an encoding step."""
+    """bytes reach the library as pointers into the bytes objects, never
+    through an encoding step."""
     calls = []
     real = evmatch._event_bytes
     monkeypatch.setattr(evmatch, "_event_bytes", lambda *a: calls.append(a) or real(*a))
