@@ -84,6 +84,16 @@ typedef struct evm_builder evm_builder;
 typedef struct evm_error evm_error;
 
 /**
+ * A rule set that can change while other threads match against it.
+ * Opaque. Thread-safe: any number of threads may match (each with its own
+ * `evm_scratch` from `evm_live_scratch_new`) while any thread adds,
+ * removes or replaces rules; each change is published atomically, so a
+ * match sees the old rule set or the new one for a whole event. Updates
+ * are serialized internally.
+ */
+typedef struct evm_live evm_live;
+
+/**
  * A compiled, immutable set of named rules. Opaque. Thread-safe: any
  * number of threads may match with one machine at once (each with its
  * own `evm_scratch`).
@@ -104,6 +114,19 @@ typedef struct evm_scratch evm_scratch;
  * longjmp) through evmatch.
  */
 typedef int (*evm_match_callback)(void *ctx, uint32_t rule_index);
+
+/**
+ * Called by `evm_live_match_batch` once per (event, matching rule), with
+ * the caller's `ctx`, the event's index in the batch and the rule's name
+ * (`name_len` bytes, not NUL-terminated, valid only during the call).
+ * Return 0 to go on, non-zero to stop the whole batch. The callback must
+ * not unwind (C++ exceptions, longjmp) through evmatch, and must not call
+ * `evm_live_match_batch` with the same scratch.
+ */
+typedef int (*evm_live_match_callback)(void *ctx,
+                                       size_t event_index,
+                                       const char *name,
+                                       size_t name_len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -443,6 +466,156 @@ const char *evm_error_rule(const struct evm_error *err);
  * `err` must be NULL or a live error; it is invalid afterwards.
  */
 void evm_error_free(struct evm_error *err);
+
+/**
+ * Creates a live machine holding the rules of `builder` (which is consumed
+ * and freed, even on failure; NULL gives an empty live machine) and writes
+ * it to `*out`.
+ *
+ * Ownership: the caller owns the live machine and frees it with
+ * `evm_live_free`. Thread safety: the builder must not be in use
+ * elsewhere.
+ *
+ * Returns `EVM_OK`, or `EVM_NULL_ARGUMENT` if `out` is NULL.
+ *
+ * # Safety
+ *
+ * `builder` must be NULL or a live builder (invalid afterwards); `out` NULL
+ * or writable.
+ */
+enum evm_status evm_live_new(struct evm_builder *builder, struct evm_live **out);
+
+/**
+ * Frees a live machine. NULL is a no-op. Thread safety: no other thread
+ * may be using it.
+ *
+ * # Safety
+ *
+ * `live` must be NULL or a live handle; it is invalid afterwards.
+ */
+void evm_live_free(struct evm_live *live);
+
+/**
+ * Compiles a pattern (`pattern_len` bytes of JSON) and adds it under the
+ * rule `name` (ORed with the rule's other patterns if the name exists),
+ * publishing a new version, whose number is written to `*version_out`
+ * (may be NULL).
+ *
+ * Returns `EVM_OK`; `EVM_PATTERN_ERROR` (nothing changes; `*err_out`, if
+ * `err_out` is not NULL, receives an `evm_error` to free); `EVM_INVALID_UTF8`
+ * for a name that is not UTF-8; `EVM_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ *
+ * `live` NULL or live; `name_ptr`/`pattern_ptr` NULL or readable for their
+ * lengths; `err_out`, `version_out` NULL or writable.
+ */
+enum evm_status evm_live_add_rule(const struct evm_live *live,
+                                  const uint8_t *name_ptr,
+                                  size_t name_len,
+                                  const uint8_t *pattern_ptr,
+                                  size_t pattern_len,
+                                  struct evm_error **err_out,
+                                  uint64_t *version_out);
+
+/**
+ * Removes the rule `name` (all its patterns). Writes 1 to `*removed_out`
+ * if it existed (publishing a new version, written to `*version_out`), 0
+ * if not (no new version). Both out-pointers may be NULL.
+ *
+ * Returns `EVM_OK`, `EVM_INVALID_UTF8` or `EVM_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ *
+ * `live` NULL or live; `name_ptr` NULL or readable for `name_len` bytes;
+ * the out-pointers NULL or writable.
+ */
+enum evm_status evm_live_remove_rule(const struct evm_live *live,
+                                     const uint8_t *name_ptr,
+                                     size_t name_len,
+                                     int *removed_out,
+                                     uint64_t *version_out);
+
+/**
+ * Replaces the whole rule set with `n` rules: `names[i]` (`name_lens[i]`
+ * bytes) with pattern `patterns[i]` (`pattern_lens[i]` bytes); a name given
+ * twice ORs its patterns. All patterns are compiled first: on
+ * `EVM_PATTERN_ERROR` nothing changes and `*err_out` (if not NULL) names
+ * the rule. On success the new version is written to `*version_out` (may
+ * be NULL).
+ *
+ * Returns `EVM_OK`, `EVM_PATTERN_ERROR`, `EVM_INVALID_UTF8`,
+ * `EVM_NULL_ARGUMENT` or `EVM_INVALID_ARGUMENT` (`n` too large).
+ * Thread-safe.
+ *
+ * # Safety
+ *
+ * `live` NULL or live; the four arrays NULL or readable for `n` entries,
+ * each entry readable for its length; out-pointers NULL or writable.
+ */
+enum evm_status evm_live_replace_rules(const struct evm_live *live,
+                                       const uint8_t *const *names,
+                                       const size_t *name_lens,
+                                       const uint8_t *const *patterns,
+                                       const size_t *pattern_lens,
+                                       size_t n,
+                                       struct evm_error **err_out,
+                                       uint64_t *version_out);
+
+/**
+ * Writes the number of rules and the version of the current rule set.
+ * Either out-pointer may be NULL. Returns `EVM_OK` or `EVM_NULL_ARGUMENT`
+ * (NULL `live`). Thread-safe.
+ *
+ * # Safety
+ *
+ * `live` NULL or live; out-pointers NULL or writable.
+ */
+enum evm_status evm_live_info(const struct evm_live *live,
+                              size_t *rule_count_out,
+                              uint64_t *version_out);
+
+/**
+ * Creates scratch space for matching with `live` (any version of it).
+ * Ownership and thread safety as for `evm_scratch_new`: free it with
+ * `evm_scratch_free`; one thread at a time.
+ *
+ * # Safety
+ *
+ * `live` NULL or live; `out` NULL or writable.
+ */
+enum evm_status evm_live_scratch_new(const struct evm_live *live, struct evm_scratch **out);
+
+/**
+ * Matches a batch of `n_events` events (`events[i]`, `lens[i]` bytes each)
+ * against the current rule set, all against the same version (written to
+ * `*version_out`, may be NULL), calling `callback` once per (event,
+ * matching rule), events in order, rules in id order. `status_out` (may
+ * be NULL) receives, per event, `EVM_OK` or `EVM_EVENT_ERROR` (an invalid
+ * event has no matches).
+ *
+ * Returns `EVM_OK` (also when some events were invalid, or when the
+ * callback stopped the batch); `EVM_NULL_ARGUMENT`; `EVM_INVALID_ARGUMENT`
+ * (a scratch not made by `evm_live_scratch_new` for this live machine, or
+ * one in use). Thread safety: any number of threads at once, each with its
+ * own scratch, also while rules change. No allocation per event once the
+ * scratch is warm.
+ *
+ * # Safety
+ *
+ * `live`, `scratch` NULL or live; `events`, `lens` NULL or readable for
+ * `n_events` entries, each event readable for its length; `status_out`
+ * NULL or writable for `n_events` entries; `version_out` NULL or writable.
+ */
+enum evm_status evm_live_match_batch(const struct evm_live *live,
+                                     struct evm_scratch *scratch,
+                                     const uint8_t *const *events,
+                                     const size_t *lens,
+                                     size_t n_events,
+                                     evm_live_match_callback callback,
+                                     void *ctx,
+                                     int32_t *status_out,
+                                     uint64_t *version_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -59,7 +59,7 @@ pub struct evm_machine {
     pub(crate) names: Vec<Box<[u8]>>,
 }
 
-static NEXT_MACHINE_ID: AtomicU64 = AtomicU64::new(1);
+pub(crate) static NEXT_MACHINE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl evm_machine {
     pub(crate) fn new(machine: Machine) -> evm_machine {
@@ -103,13 +103,15 @@ pub(crate) struct ScratchState {
 
 impl evm_scratch {
     pub(crate) fn new(machine: &evm_machine) -> evm_scratch {
+        evm_scratch::for_id(machine.id)
+    }
+
+    /// A scratch for the machine (or live machine) with handle id `id`.
+    pub(crate) fn for_id(id: u64) -> evm_scratch {
         evm_scratch {
-            machine_id: machine.id,
+            machine_id: id,
             busy: AtomicBool::new(false),
-            state: UnsafeCell::new(ScratchState {
-                scratch: machine.machine.create_scratch(),
-                ..ScratchState::default()
-            }),
+            state: UnsafeCell::new(ScratchState::default()),
         }
     }
 

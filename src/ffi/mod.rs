@@ -22,6 +22,7 @@
 #![allow(non_camel_case_types)]
 
 mod handles;
+mod live;
 mod panic;
 
 use std::ffi::{c_char, c_int, c_void};
