@@ -268,7 +268,17 @@ def test_matches_many_grows_its_buffer():
     got = m.matches_many(events)
     assert got[0] == m.rule_names and got[1] == []
     assert got == [m.rule_names, []] * 2500
+    assert m._local.state.batch_cap >= 200 * 2500
     assert m.matches_many(events[:2]) == [m.rule_names, []]
+
+
+def test_matches_many_drops_a_huge_buffer(monkeypatch):
+    monkeypatch.setattr(evmatch, "_KEEP_IDS", 2000)
+    m = evmatch.Machine({f"r{i}": {"a": [1]} for i in range(3)})
+    assert m.matches_many([b'{"a": 1}'] * 1000) == [["r0", "r1", "r2"]] * 1000
+    assert m._local.state.batch_cap == 0
+    assert m.matches_many([b'{"a": 1}'] * 10) == [["r0", "r1", "r2"]] * 10
+    assert m._local.state.batch_cap == 1024
 
 
 def test_matches_many_raises_for_first_invalid_event(m):

@@ -250,6 +250,8 @@ class _ThreadState:
 
 
 _u8_array = ffi.typeof("uint8_t[]")
+# A thread keeps its matches_many id buffer between calls up to this size.
+_KEEP_IDS = 1 << 20
 
 
 def _from_buffer(ctype: Any, data: Any) -> Any:
@@ -257,8 +259,8 @@ def _from_buffer(ctype: Any, data: Any) -> Any:
 
 
 # ffi.from_buffer is a Python-level wrapper around the C function of
-# _cffi_backend; calling the latter directly halves the per-event cost of
-# matches_many. Fall back to the public API if the backend differs.
+# _cffi_backend; calling the latter directly halves the cost of each call
+# (used per event by matches_many). Fall back to the public API if the backend differs.
 try:
     _raw_from_buffer = ffi._backend.from_buffer
     if len(_raw_from_buffer(_u8_array, b"ab")) == 2:
@@ -628,6 +630,9 @@ class Machine:
         ptr = self._acquire()
         try:
             st = self._state()
+            if st.batch_cap < n:  # room for one match per event to start with
+                st.batch_cap = max(n, 1024)
+                st.batch_ids = ffi.new("uint32_t[]", st.batch_cap)
             while True:
                 status = lib.evm_match_batch(
                     ptr, st.scratch, ptrs, lens, n, st.batch_ids, st.batch_cap,
@@ -643,6 +648,8 @@ class Machine:
             offs = ffi.unpack(offsets, n + 1)
             total = offs[n]
             ids = ffi.unpack(st.batch_ids, total) if total else []
+            if st.batch_cap > _KEEP_IDS:  # do not hold on to a huge buffer
+                st.batch_ids, st.batch_cap = ffi.NULL, 0
 
             bad: list[int] = []
             if ffi.buffer(status_out)[:].strip(b"\x00"):
