@@ -6,6 +6,7 @@ import gc
 import json
 import re
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -303,6 +304,38 @@ def test_matches_many_conversion_error_raises_with_index(m):
     with pytest.raises(evmatch.EventError) as info:
         m.matches_many([b"{}", {"a": float("nan")}])
     assert info.value.index == 1
+
+
+def test_matches_many_keeps_the_events_alive(m):
+    """matches_many holds its own references to the events for the call, so
+    a caller's list changed by another thread meanwhile cannot free them."""
+    events = [json.dumps({"source": "aws.ec2", "i": i}).encode() for i in range(1000)]
+    stop = threading.Event()
+
+    def mutate() -> None:
+        while not stop.is_set():
+            events[:] = [json.dumps({"source": "x", "j": j}).encode() for j in range(1000)]
+
+    t = threading.Thread(target=mutate)
+    t.start()
+    try:
+        for _ in range(50):
+            got = m.matches_many(events)
+            assert len(got) == 1000 and all(g in ([], ["ec2"]) for g in got)
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_bad_argument_types(m):
+    with pytest.raises(TypeError, match="iterable of events"):
+        m.matches_many(b"{}")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="iterable of events"):
+        m.matches_many('{"a": 1}')  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="iterable of events"):
+        m.matches_many({"a": 1})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="mapping"):
+        evmatch.Machine('{"r": {"a": [1]}}')  # type: ignore[arg-type]
 
 
 def test_matches_many_bad_arguments(m):

@@ -335,6 +335,8 @@ class Machine:
         self._local = threading.local()
         self._states: "weakref.WeakSet[_ThreadState]" = weakref.WeakSet()
 
+        if isinstance(rules, (str,) + _BUFFER_TYPES):
+            raise TypeError("rules must be a mapping {name: pattern} or an iterable of (name, pattern) pairs")
         items = rules.items() if isinstance(rules, Mapping) else rules
         prepared = []
         for name, pattern in items:
@@ -593,7 +595,11 @@ class Machine:
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
-        bufs = events if isinstance(events, list) else list(events)
+        if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
+            raise TypeError("matches_many takes an iterable of events; use matches() for one event")
+        # A list of our own: the bytes objects must stay alive while the GIL
+        # is released, even if another thread changes the caller's list.
+        bufs = list(events)
         n = len(bufs)
         if n == 0:
             return []
@@ -609,7 +615,6 @@ class Machine:
                 # Every event a buffer: pointers into the buffers, no copies.
                 cbufs = list(map(_u8_from_buffer, bufs))
             except TypeError:
-                bufs = list(bufs)
                 for i, e in enumerate(bufs):
                     if not isinstance(e, _BUFFER_TYPES):
                         try:
