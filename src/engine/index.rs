@@ -4,7 +4,8 @@
 //! too much, never too little.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 /// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
 /// keys that come from rules, not from attackers' choice of collisions
@@ -51,8 +52,78 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// A map from keys to lists of branch ids, split into shards that are
+/// shared between versions of a machine and copied on write: an update
+/// copies one shard, not the whole map.
+#[derive(Debug, Clone)]
+pub(crate) struct Sharded<K> {
+    shards: Vec<Arc<FxMap<K, Vec<u32>>>>,
+}
+
+impl<K> Default for Sharded<K> {
+    fn default() -> Self {
+        Sharded { shards: Vec::new() }
+    }
+}
+
+const SHARDS: usize = 16;
+
+fn shard_of<Q: Hash + ?Sized>(key: &Q) -> usize {
+    let mut h = FxHasher::default();
+    key.hash(&mut h);
+    (h.finish() >> 60) as usize % SHARDS
+}
+
+impl<K: Hash + Eq + Clone> Sharded<K> {
+    /// Adds `item` under `key`, or removes it (dropping the key when its
+    /// list empties, so memory follows the rule set).
+    pub(crate) fn edit(&mut self, key: K, item: u32, insert: bool) {
+        if self.shards.is_empty() {
+            if !insert {
+                return;
+            }
+            self.shards = (0..SHARDS).map(|_| Arc::default()).collect();
+        }
+        let map = Arc::make_mut(&mut self.shards[shard_of(&key)]);
+        if insert {
+            map.entry(key).or_default().push(item);
+        } else if let Some(list) = map.get_mut(&key) {
+            if let Some(i) = list.iter().position(|&x| x == item) {
+                list.swap_remove(i);
+            }
+            if list.is_empty() {
+                map.remove(&key);
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&Vec<u32>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.shards.is_empty() {
+            return None;
+        }
+        self.shards[shard_of(key)].get(key)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.shards.iter().all(|m| m.is_empty())
+    }
+
+    pub(crate) fn heap_size(&self, key_size: impl Fn(&K) -> usize) -> usize {
+        self.shards
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| 40 + key_size(k) + v.capacity() * 4)
+            .sum()
+    }
+}
+
 /// Byte-string keys to lists of branch ids.
-pub(crate) type KeyMap = FxMap<Box<[u8]>, Vec<u32>>;
+pub(crate) type KeyMap = Sharded<Box<[u8]>>;
 
 /// Keys grouped by length, each group a hash table: a lookup of the keys
 /// that are prefixes (or suffixes) of a value costs one hash probe per
@@ -69,11 +140,11 @@ impl LenIndex {
         let i = match self.groups.binary_search_by_key(&key.len(), |g| g.0) {
             Ok(i) => i,
             Err(i) => {
-                self.groups.insert(i, (key.len(), FxMap::default()));
+                self.groups.insert(i, (key.len(), KeyMap::default()));
                 i
             }
         };
-        self.groups[i].1.entry(key.into()).or_default().push(item);
+        self.groups[i].1.edit(key.into(), item, true);
     }
 
     pub(crate) fn remove(&mut self, key: &[u8], item: u32) {
@@ -81,14 +152,7 @@ impl LenIndex {
             return;
         };
         let map = &mut self.groups[i].1;
-        if let Some(list) = map.get_mut(key) {
-            if let Some(k) = list.iter().position(|&x| x == item) {
-                list.swap_remove(k);
-            }
-            if list.is_empty() {
-                map.remove(key);
-            }
-        }
+        map.edit(key.into(), item, false);
         if map.is_empty() {
             self.groups.remove(i);
         }
@@ -125,8 +189,7 @@ impl LenIndex {
     pub(crate) fn heap_size(&self) -> usize {
         self.groups
             .iter()
-            .flat_map(|(_, m)| m.iter())
-            .map(|(k, v)| 48 + k.len() + v.capacity() * 4)
+            .map(|(_, m)| m.heap_size(|k| k.len()))
             .sum()
     }
 }

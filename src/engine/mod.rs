@@ -26,7 +26,7 @@ pub(crate) mod scan;
 
 use std::sync::Arc;
 
-use self::index::{fold_into, fold_is_sound, FxMap, IntervalTree, Iv, LenIndex};
+use self::index::{fold_into, fold_is_sound, FxMap, IntervalTree, Iv, KeyMap, LenIndex, Sharded};
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
@@ -59,16 +59,16 @@ struct Branch {
 /// The anchor indexes of one field.
 #[derive(Debug, Default, Clone)]
 struct FieldIndex {
-    exact: FxMap<Box<[u8]>, Vec<u32>>,
-    number_text: FxMap<Box<[u8]>, Vec<u32>>,
-    number_value: FxMap<u64, Vec<u32>>,
+    exact: KeyMap,
+    number_text: KeyMap,
+    number_value: Sharded<u64>,
     literal: [Vec<u32>; 3],
     prefix: LenIndex,
     suffix: LenIndex,
-    folded_equals: FxMap<Box<[u8]>, Vec<u32>>,
+    folded_equals: KeyMap,
     folded_prefix: LenIndex,
     folded_suffix: LenIndex,
-    numeric: IntervalTree,
+    numeric: Arc<IntervalTree>,
     ip: LenIndex,
     /// Some anchor needs the number value of hits here.
     wants_number: bool,
@@ -128,24 +128,6 @@ fn remove_item(list: &mut Vec<u32>, item: u32) {
     }
 }
 
-/// Adds `item` under `key` of a map of lists, or removes it (dropping the
-/// key when its list empties, so memory follows the rule set).
-fn edit_map<K: std::hash::Hash + Eq>(
-    map: &mut FxMap<K, Vec<u32>>,
-    key: K,
-    item: u32,
-    insert: bool,
-) {
-    if insert {
-        map.entry(key).or_default().push(item);
-    } else if let Some(list) = map.get_mut(&key) {
-        remove_item(list, item);
-        if list.is_empty() {
-            map.remove(&key);
-        }
-    }
-}
-
 impl FieldIndex {
     /// Adds (or removes) the anchor matcher `m` of `branch`.
     fn edit(&mut self, m: &Matcher, branch: u32, insert: bool) {
@@ -158,17 +140,13 @@ impl FieldIndex {
             }
         };
         match m {
-            Matcher::Exact(s) => edit_map(&mut self.exact, s.as_bytes().into(), branch, insert),
+            Matcher::Exact(s) => self.exact.edit(s.as_bytes().into(), branch, insert),
             Matcher::Number { text, value } => {
-                edit_map(
-                    &mut self.number_text,
-                    text.as_bytes().into(),
-                    branch,
-                    insert,
-                );
+                self.number_text
+                    .edit(text.as_bytes().into(), branch, insert);
                 if let Some(v) = value {
                     self.wants_number = true;
-                    edit_map(&mut self.number_value, v.to_bits(), branch, insert);
+                    self.number_value.edit(v.to_bits(), branch, insert);
                 }
             }
             Matcher::Literal(l) => {
@@ -184,7 +162,7 @@ impl FieldIndex {
             Matcher::EqualsIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
-                edit_map(&mut self.folded_equals, fold.into(), branch, insert);
+                self.folded_equals.edit(fold.into(), branch, insert);
             }
             Matcher::PrefixIgnoreCase(c) => {
                 self.wants_fold = true;
@@ -207,13 +185,13 @@ impl FieldIndex {
             Matcher::Numeric(iv) => {
                 self.wants_number = true;
                 if insert {
-                    self.numeric.push(Iv {
+                    Arc::make_mut(&mut self.numeric).push(Iv {
                         lo: iv.low.map_or(f64::NEG_INFINITY, |b| b.0),
                         hi: iv.high.map_or(f64::INFINITY, |b| b.0),
                         item: branch,
                     });
                 } else {
-                    self.numeric.remove(branch);
+                    Arc::make_mut(&mut self.numeric).remove(branch);
                 }
             }
             Matcher::Ip(r) => {
@@ -283,19 +261,12 @@ impl FieldIndex {
     }
 
     fn heap_size(&self) -> usize {
-        let map = |m: &FxMap<Box<[u8]>, Vec<u32>>| {
-            m.iter()
-                .map(|(k, v)| 48 + k.len() + v.capacity() * 4)
-                .sum::<usize>()
-        };
-        map(&self.exact)
-            + map(&self.number_text)
-            + map(&self.folded_equals)
-            + self
-                .number_value
-                .values()
-                .map(|v| 40 + v.capacity() * 4)
-                .sum::<usize>()
+        #[allow(clippy::borrowed_box)]
+        let bytes = |k: &Box<[u8]>| k.len();
+        self.exact.heap_size(bytes)
+            + self.number_text.heap_size(bytes)
+            + self.folded_equals.heap_size(bytes)
+            + self.number_value.heap_size(|_| 8)
             + self.prefix.heap_size()
             + self.suffix.heap_size()
             + self.folded_prefix.heap_size()
@@ -541,7 +512,8 @@ impl Engine {
         dirty.sort_unstable();
         dirty.dedup();
         for f in dirty {
-            Arc::make_mut(&mut self.indexes[f as usize]).numeric.build();
+            let ix = Arc::make_mut(&mut self.indexes[f as usize]);
+            Arc::make_mut(&mut ix.numeric).build();
         }
     }
 
