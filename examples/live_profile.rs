@@ -1,5 +1,6 @@
 //! Debugging aid: add/remove latency at 100,000 rules.
 #[path = "../benches/common/gen.rs"]
+#[allow(dead_code)]
 mod gen;
 fn main() {
     let mut r = gen::Rng(0x5eed_0000 + 100_000);

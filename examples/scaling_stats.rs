@@ -1,5 +1,6 @@
 //! Debugging aid: per-event candidate statistics at 100,000 scaling rules.
 #[path = "../benches/common/gen.rs"]
+#[allow(dead_code)]
 mod gen;
 fn main() {
     let mut r = gen::Rng(0x5eed_0000 + 100_000);
