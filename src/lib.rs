@@ -99,11 +99,5 @@ pub use crate::live::LiveMachine;
 pub use crate::machine::{Machine, MachineBuilder, RuleId, Scratch};
 pub use crate::pattern::{Limits, Pattern};
 
-#[doc(hidden)]
-/// Debugging counters (candidates, verifications); internal.
-pub fn debug_stats() -> (usize, usize) {
-    engine::stats()
-}
-
 /// The version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -276,15 +276,6 @@ impl FieldIndex {
     }
 }
 
-static STATS_CAND: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-static STATS_ALWAYS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub(crate) fn stats() -> (usize, usize) {
-    (
-        STATS_CAND.load(std::sync::atomic::Ordering::Relaxed),
-        STATS_ALWAYS.load(std::sync::atomic::Ordering::Relaxed),
-    )
-}
-
 /// Branches are stored in chunks of this many, so that an update copies
 /// one chunk, not the whole table.
 const CHUNK: usize = 256;
@@ -573,8 +564,6 @@ impl Engine {
         s.scan.hits = hits;
         s.fold = fold;
         s.candidates.extend_from_slice(&self.always);
-        STATS_CAND.fetch_add(s.candidates.len(), std::sync::atomic::Ordering::Relaxed);
-        STATS_ALWAYS.fetch_add(self.always.len(), std::sync::atomic::Ordering::Relaxed);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
