@@ -588,10 +588,9 @@ class Machine {
         status = ffi.machineRuleName(state.machine, i, ptrOut, lenOut);
         if (status !== EVM_OK) throw internalError('evm_machine_rule_name', status);
         const len = Number(lenOut[0]);
-        names[i] =
-          len === 0
-            ? ''
-            : Buffer.from(koffi.decode(ptrOut[0], koffi.array('uint8_t', len))).toString('utf8');
+        // koffi.view, not koffi.decode with an array type: each new array
+        // type stays allocated in koffi for good.
+        names[i] = len === 0 ? '' : Buffer.from(koffi.view(ptrOut[0], len)).toString('utf8');
       }
       this.#names = Object.freeze(names);
       // Results are sorted by UTF-8 bytes, that is by code point, as Rust
