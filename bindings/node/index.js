@@ -282,7 +282,7 @@ function patternBytes(name, pattern) {
   if (typeof pattern === 'string') {
     text = pattern;
   } else if (utilTypes.isUint8Array(pattern)) {
-    return pattern;
+    return copyBytes(pattern);
   } else if (
     pattern !== null &&
     typeof pattern === 'object' &&
@@ -344,9 +344,30 @@ function illFormedEvent(text, index) {
   });
 }
 
+// A view's buffer, offset and length are read with the built-in getters, so
+// that a Uint8Array subclass that overrides them cannot make the native side
+// read past the end of its memory.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const intrinsic = (name) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, name).get;
+const TA_BUFFER = intrinsic('buffer');
+const TA_BYTE_OFFSET = intrinsic('byteOffset');
+const TA_BYTE_LENGTH = intrinsic('byteLength');
+const TA_SET = TypedArrayPrototype.set;
+const apply = Reflect.apply;
+const viewBuffer = (view) => apply(TA_BUFFER, view, []);
+const viewOffset = (view) => apply(TA_BYTE_OFFSET, view, []);
+const viewLength = (view) => apply(TA_BYTE_LENGTH, view, []);
+
+/** A copy of a view's bytes in a Buffer of our own. */
+function copyBytes(view) {
+  const copy = Buffer.allocUnsafe(viewLength(view));
+  apply(TA_SET, copy, [view]);
+  return copy;
+}
+
 /** The bytes of a view, copied when they live in a SharedArrayBuffer. */
 function ownBytes(view) {
-  return utilTypes.isArrayBuffer(view.buffer) ? view : Buffer.from(view);
+  return utilTypes.isArrayBuffer(viewBuffer(view)) ? view : copyBytes(view);
 }
 
 /**
@@ -724,12 +745,12 @@ class Machine {
    * @throws {Error} when the machine is closed
    */
   matches(event) {
-    const state = this.#live();
+    this.#live();
     let buf;
     let len;
     if (utilTypes.isUint8Array(event)) {
       buf = ownBytes(event);
-      len = event.byteLength;
+      len = viewLength(buf);
     } else {
       checkEvent(event, 'an event');
       const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
@@ -737,6 +758,8 @@ class Machine {
       len = this.#encode(text);
       buf = this.#text;
     }
+    // Again: JSON.stringify may have run user code (toJSON) that closed it.
+    const state = this.#live();
     if (len === 0) buf = this.#text; // a real pointer, not NULL
     const count = this.#count;
     let status = ffi.match(
@@ -774,7 +797,7 @@ class Machine {
    * @throws {Error} when the machine is closed
    */
   matchesMany(events, options) {
-    const state = this.#live();
+    this.#live();
     if (!Array.isArray(events)) {
       throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
     }
@@ -789,20 +812,24 @@ class Machine {
         throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
       }
     }
+    // A snapshot: JSON.stringify below may run user code (toJSON) that
+    // changes the caller's array.
     const n = events.length;
+    const items = new Array(n);
+    for (let i = 0; i < n; i++) items[i] = events[i];
 
     // Validate and encode everything before the native call. Bytes are
     // passed in place; text is encoded into one arena buffer.
     let textBytes = 0;
     const texts = new Array(n);
     for (let i = 0; i < n; i++) {
-      const ev = events[i];
+      const ev = items[i];
       if (utilTypes.isUint8Array(ev)) {
         // Bytes over a SharedArrayBuffer are copied (koffi takes no address
         // of those); all other bytes are passed in place.
-        if (ev.byteLength > 0 && !utilTypes.isArrayBuffer(ev.buffer)) {
+        if (!utilTypes.isArrayBuffer(viewBuffer(ev))) {
           texts[i] = ev;
-          textBytes += ev.byteLength;
+          textBytes += viewLength(ev);
         }
         continue;
       }
@@ -818,6 +845,8 @@ class Machine {
       texts[i] = text;
       textBytes += text.length * 3;
     }
+    // No user code runs from here on; check again that it is open.
+    const state = this.#live();
     if (n === 0) return [];
     if (this.#batchArena.length < textBytes + 1) {
       this.#batchArena = Buffer.alloc(Math.max(textBytes + 1, this.#batchArena.length * 2));
@@ -842,16 +871,16 @@ class Machine {
     let lastBuffer = null;
     let lastBase = 0;
     for (let i = 0; i < n; i++) {
-      const ev = events[i];
+      const ev = items[i];
       let addr;
       let len;
       const text = texts[i];
       if (text === undefined) {
-        len = ev.byteLength;
+        len = viewLength(ev);
         if (len === 0) {
           addr = arenaBase;
         } else {
-          const ab = ev.buffer;
+          const ab = viewBuffer(ev);
           if (ab !== lastBuffer) {
             lastBase = bases.get(ab);
             if (lastBase === undefined) {
@@ -860,7 +889,7 @@ class Machine {
             }
             lastBuffer = ab;
           }
-          addr = lastBase + ev.byteOffset;
+          addr = lastBase + viewOffset(ev);
         }
       } else if (text === null) {
         // Not well-formed Unicode: matched as empty text, which the engine
@@ -869,8 +898,8 @@ class Machine {
         len = 0;
       } else if (typeof text !== 'string') {
         // Bytes to copy.
-        arena.set(text, arenaUsed);
-        len = text.byteLength;
+        apply(TA_SET, arena, [text, arenaUsed]);
+        len = viewLength(text);
         addr = arenaBase + arenaUsed;
         arenaUsed += len;
       } else {
@@ -936,9 +965,11 @@ class Machine {
           result[i] = null;
           continue;
         }
-        const ev = events[i];
+        const ev = items[i];
         if (typeof texts[i] !== 'string') {
-          throw this.#eventError(state, ev.byteLength ? ownBytes(ev) : arena, ev.byteLength, i);
+          const bytes = ownBytes(ev);
+          const len = viewLength(bytes);
+          throw this.#eventError(state, len ? bytes : arena, len, i);
         }
         const len = this.#encode(texts[i]);
         throw this.#eventError(state, this.#text, len, i);

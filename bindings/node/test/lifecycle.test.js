@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const evmatch = require('..');
-const { Machine } = evmatch;
+const { Machine, EventError } = evmatch;
 
 const PKG = path.resolve(__dirname, '..');
 
@@ -164,4 +164,44 @@ test('index.d.ts declares what index.js exports', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'));
   assert.equal(pkg.name, 'evmatch');
   assert.equal(pkg.types, 'index.d.ts');
+});
+
+test('hostile inputs: lying Uint8Array subclasses, toJSON that closes or mutates', () => {
+  class Liar extends Uint8Array {
+    get byteLength() {
+      return 1 << 30;
+    }
+    get length() {
+      return 1 << 30;
+    }
+    get byteOffset() {
+      return 1 << 30;
+    }
+    get buffer() {
+      return new ArrayBuffer(8);
+    }
+  }
+  const m = new Machine({ r: { a: [1] } });
+  const liar = new Liar(Buffer.from('{"a": 1}'));
+  // The built-in getters are used: the real 8 bytes are matched.
+  assert.deepEqual(m.matches(liar), ['r']);
+  assert.deepEqual(m.matchesMany([liar, Buffer.from('{"a": 2}'), liar]), [['r'], [], ['r']]);
+  const badLiar = new Liar(Buffer.from('{"a": '));
+  assert.throws(() => m.matchesMany([liar, badLiar]), (e) => e instanceof EventError && e.index === 1);
+  const n = new Machine({ liar: new Liar(Buffer.from('{"b": [2]}')) });
+  assert.deepEqual(n.matches({ b: 2 }), ['liar']);
+  n.close();
+
+  // toJSON that changes the caller's array: the snapshot is matched.
+  const events = [Buffer.from('{"a": 1}'), { toJSON: () => { events[0] = 5; events.length = 1; return { a: 1 }; } }];
+  assert.deepEqual(m.matchesMany(events), [['r'], ['r']]);
+
+  // toJSON that closes the machine: a JS error, no native call on a freed handle.
+  const closer = { toJSON: () => { m.close(); return { a: 1 }; } };
+  assert.throws(() => m.matches(closer), /machine is closed/);
+  const m2 = new Machine({ r: { a: [1] } });
+  const closer2 = { toJSON: () => { m2.close(); return { a: 1 }; } };
+  assert.throws(() => m2.matchesMany([Buffer.from('{"a": 1}'), closer2]), /machine is closed/);
+  const m3 = new Machine({ r: { a: [1] } });
+  assert.throws(() => m3.matchesMany([{ a: 1 }], { get invalid() { m3.close(); return 'null'; } }), /machine is closed/);
 });
