@@ -1,0 +1,396 @@
+//! `ffi`: the generated cases of `differential` (see `gen.rs`) through the
+//! C ABI. The `evm_*` functions are declared here in an `extern "C"` block
+//! and resolved from the evmatch crate (a path dependency), exactly as a C
+//! program calls them. Rules go through `evm_builder_add_rule` (pattern
+//! errors are checked through every `evm_error_*` accessor), events through
+//! `evm_match` (also with a buffer one too small), `evm_match_cb` (also
+//! stopping early) and `evm_match_batch` (also with a buffer one too small
+//! and without `status_out`); every answer is compared with the reference
+//! evaluator.
+#![no_main]
+
+mod gen;
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ptr;
+
+use evmatch::reference::Reference;
+use libfuzzer_sys::fuzz_target;
+
+#[repr(C)]
+struct Builder {
+    _p: [u8; 0],
+}
+#[repr(C)]
+struct MachineH {
+    _p: [u8; 0],
+}
+#[repr(C)]
+struct ScratchH {
+    _p: [u8; 0],
+}
+#[repr(C)]
+struct ErrorH {
+    _p: [u8; 0],
+}
+
+const EVM_OK: i32 = 0;
+const EVM_PATTERN_ERROR: i32 = 1;
+const EVM_EVENT_ERROR: i32 = 2;
+const EVM_BUFFER_TOO_SMALL: i32 = 5;
+
+type Callback = Option<unsafe extern "C" fn(*mut c_void, u32) -> c_int>;
+
+extern "C" {
+    fn evm_builder_new(out: *mut *mut Builder) -> i32;
+    fn evm_builder_add_rule(
+        b: *mut Builder,
+        name: *const u8,
+        name_len: usize,
+        pattern: *const u8,
+        pattern_len: usize,
+        err_out: *mut *mut ErrorH,
+    ) -> i32;
+    fn evm_builder_build(b: *mut Builder, out: *mut *mut MachineH) -> i32;
+    fn evm_machine_free(m: *mut MachineH);
+    fn evm_machine_rule_count(m: *const MachineH, out: *mut usize) -> i32;
+    fn evm_machine_rule_name(
+        m: *const MachineH,
+        index: usize,
+        ptr_out: *mut *const c_char,
+        len_out: *mut usize,
+    ) -> i32;
+    fn evm_scratch_new(m: *const MachineH, out: *mut *mut ScratchH) -> i32;
+    fn evm_scratch_free(s: *mut ScratchH);
+    fn evm_match(
+        m: *const MachineH,
+        s: *mut ScratchH,
+        ev: *const u8,
+        ev_len: usize,
+        ids_out: *mut u32,
+        ids_cap: usize,
+        n_out: *mut usize,
+        err_out: *mut *mut ErrorH,
+    ) -> i32;
+    fn evm_match_cb(
+        m: *const MachineH,
+        s: *mut ScratchH,
+        ev: *const u8,
+        ev_len: usize,
+        cb: Callback,
+        ctx: *mut c_void,
+        err_out: *mut *mut ErrorH,
+    ) -> i32;
+    fn evm_match_batch(
+        m: *const MachineH,
+        s: *mut ScratchH,
+        events: *const *const u8,
+        lens: *const usize,
+        n_events: usize,
+        ids_out: *mut u32,
+        ids_cap: usize,
+        offsets_out: *mut usize,
+        status_out: *mut i32,
+        needed_out: *mut usize,
+    ) -> i32;
+    fn evm_error_status(e: *const ErrorH) -> i32;
+    fn evm_error_kind(e: *const ErrorH) -> u32;
+    fn evm_error_message(e: *const ErrorH) -> *const c_char;
+    fn evm_error_path(e: *const ErrorH) -> *const c_char;
+    fn evm_error_offset(e: *const ErrorH) -> usize;
+    fn evm_error_rule(e: *const ErrorH) -> *const c_char;
+    fn evm_error_free(e: *mut ErrorH);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let case = gen::Case::from_fuzz(data);
+    // SAFETY: the calls below follow the contracts in include/evmatch.h.
+    unsafe { check(&case) };
+});
+
+fn fail(case: &gen::Case, what: String) -> ! {
+    case.dump();
+    panic!("{what}\n--- case ---\n{}", case.describe());
+}
+
+unsafe fn cstr<'a>(p: *const c_char) -> &'a str {
+    assert!(!p.is_null());
+    CStr::from_ptr(p).to_str().expect("C string not UTF-8")
+}
+
+/// Collects rule indexes; `limit` stops the calls after that many.
+struct Collect {
+    ids: Vec<u32>,
+    limit: usize,
+}
+
+unsafe extern "C" fn collect(ctx: *mut c_void, id: u32) -> c_int {
+    let c = &mut *(ctx as *mut Collect);
+    c.ids.push(id);
+    c_int::from(c.ids.len() >= c.limit)
+}
+
+unsafe fn check(case: &gen::Case) {
+    let mut reference = Reference::new();
+    // The same rules through the Rust API: the C error details must be the
+    // Rust API's (the reference's may differ in offset, see finding F1).
+    let mut rust = evmatch::Machine::builder();
+    let mut b = ptr::null_mut();
+    assert_eq!(evm_builder_new(&mut b), EVM_OK);
+    for (name, p) in &case.rules {
+        let want = reference.add_rule(name, p);
+        let _ = rust.add_rule(name, p);
+        let mut err = ptr::null_mut();
+        let st = evm_builder_add_rule(b, name.as_ptr(), name.len(), p.as_ptr(), p.len(), &mut err);
+        match (&want, st) {
+            (Ok(()), EVM_OK) => assert!(err.is_null()),
+            (Err(w), EVM_PATTERN_ERROR) => {
+                assert!(!err.is_null());
+                assert_eq!(evm_error_status(err), EVM_PATTERN_ERROR);
+                assert_eq!(evm_error_kind(err), w.kind().code());
+                assert_eq!(evm_error_offset(err), w.offset());
+                // NUL bytes in the message are shown as U+FFFD.
+                assert_eq!(
+                    cstr(evm_error_message(err)),
+                    w.message().replace('\0', "\u{FFFD}")
+                );
+                assert_eq!(
+                    cstr(evm_error_path(err)),
+                    w.path().replace('\0', "\u{FFFD}")
+                );
+                assert_eq!(cstr(evm_error_rule(err)), name.replace('\0', "\u{FFFD}"));
+                evm_error_free(err);
+            }
+            _ => fail(case, format!("add_rule: C status {st}, reference {want:?}")),
+        }
+    }
+    let mut m = ptr::null_mut();
+    assert_eq!(evm_builder_build(b, &mut m), EVM_OK);
+    let mut count = 0usize;
+    assert_eq!(evm_machine_rule_count(m, &mut count), EVM_OK);
+    let names: Vec<String> = (0..count)
+        .map(|i| {
+            let (mut p, mut len) = (ptr::null(), 0usize);
+            assert_eq!(evm_machine_rule_name(m, i, &mut p, &mut len), EVM_OK);
+            let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len);
+            assert_eq!(*p.cast::<u8>().add(len), 0, "name not NUL-terminated");
+            String::from_utf8(bytes.to_vec()).unwrap()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), names.len(), "rule names repeat: {names:?}");
+    let to_names = |ids: &[u32]| -> Vec<String> {
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids not ascending: {ids:?}"
+        );
+        let mut v: Vec<String> = ids.iter().map(|&i| names[i as usize].clone()).collect();
+        v.sort();
+        v
+    };
+    let mut s = ptr::null_mut();
+    assert_eq!(evm_scratch_new(m, &mut s), EVM_OK);
+    let rust = rust.build();
+
+    let mut expected: Vec<Option<Vec<String>>> = Vec::new();
+    for (i, ev) in case.events.iter().enumerate() {
+        let want = reference.matches(ev);
+        // evm_match with room for every rule.
+        let mut ids = vec![u32::MAX; count];
+        let mut n = usize::MAX;
+        let mut err = ptr::null_mut();
+        let st = evm_match(
+            m,
+            s,
+            ev.as_ptr(),
+            ev.len(),
+            ids.as_mut_ptr(),
+            count,
+            &mut n,
+            &mut err,
+        );
+        match (&want, st) {
+            (Ok(w), EVM_OK) => {
+                assert!(err.is_null());
+                let got = to_names(&ids[..n]);
+                if &got != w {
+                    fail(
+                        case,
+                        format!("event {i}: evm_match {got:?}, reference {w:?}"),
+                    );
+                }
+                // One slot too few.
+                if n > 0 {
+                    let mut small = vec![u32::MAX; n - 1];
+                    let mut n2 = 0usize;
+                    let st = evm_match(
+                        m,
+                        s,
+                        ev.as_ptr(),
+                        ev.len(),
+                        small.as_mut_ptr(),
+                        n - 1,
+                        &mut n2,
+                        ptr::null_mut(),
+                    );
+                    assert_eq!((st, n2), (EVM_BUFFER_TOO_SMALL, n));
+                    assert!(small.iter().all(|&x| x == u32::MAX), "written on too small");
+                }
+            }
+            (Err(w), EVM_EVENT_ERROR) => {
+                assert_eq!(n, usize::MAX, "n_out written on error");
+                assert!(!err.is_null());
+                let r = rust
+                    .matches(ev)
+                    .expect_err("Rust API accepts what the C ABI rejects");
+                assert_eq!(evm_error_status(err), EVM_EVENT_ERROR);
+                assert_eq!(evm_error_kind(err), w.kind().code());
+                assert_eq!(evm_error_kind(err), r.kind().code());
+                assert_eq!(evm_error_offset(err), r.offset());
+                assert_eq!(
+                    cstr(evm_error_message(err)),
+                    r.message().replace('\0', "\u{FFFD}")
+                );
+                assert!(evm_error_offset(err) <= ev.len());
+                assert_eq!(cstr(evm_error_path(err)), "");
+                assert_eq!(cstr(evm_error_rule(err)), "");
+                let _ = cstr(evm_error_message(err));
+                evm_error_free(err);
+            }
+            _ => fail(
+                case,
+                format!("event {i}: evm_match status {st}, reference {want:?}"),
+            ),
+        }
+        // evm_match_cb, all matches and stopping after the first.
+        for limit in [usize::MAX, 1] {
+            let mut c = Collect {
+                ids: Vec::new(),
+                limit,
+            };
+            let st = evm_match_cb(
+                m,
+                s,
+                ev.as_ptr(),
+                ev.len(),
+                Some(collect),
+                (&mut c as *mut Collect).cast(),
+                ptr::null_mut(),
+            );
+            match &want {
+                Ok(w) => {
+                    assert_eq!(st, EVM_OK);
+                    let got = to_names(&c.ids);
+                    if limit == usize::MAX && &got != w {
+                        fail(
+                            case,
+                            format!("event {i}: evm_match_cb {got:?}, reference {w:?}"),
+                        );
+                    }
+                    if limit == 1 {
+                        assert_eq!(c.ids.len(), w.len().min(1), "callback did not stop");
+                    }
+                }
+                Err(_) => {
+                    assert_eq!(st, EVM_EVENT_ERROR);
+                    assert!(c.ids.is_empty(), "callbacks on an invalid event");
+                }
+            }
+        }
+        expected.push(want.ok());
+    }
+
+    // The whole case as one batch.
+    let n_events = case.events.len();
+    let ptrs: Vec<*const u8> = case.events.iter().map(|e| e.as_ptr()).collect();
+    let lens: Vec<usize> = case.events.iter().map(|e| e.len()).collect();
+    let total: usize = expected.iter().flatten().map(Vec::len).sum();
+    let cap = count * n_events;
+    let mut ids = vec![u32::MAX; cap];
+    let mut offsets = vec![usize::MAX; n_events + 1];
+    let mut status = vec![-1i32; n_events];
+    let mut needed = usize::MAX;
+    let st = evm_match_batch(
+        m,
+        s,
+        ptrs.as_ptr(),
+        lens.as_ptr(),
+        n_events,
+        ids.as_mut_ptr(),
+        cap,
+        offsets.as_mut_ptr(),
+        status.as_mut_ptr(),
+        &mut needed,
+    );
+    if st != EVM_OK || needed != total || offsets[n_events] != total || offsets[0] != 0 {
+        fail(
+            case,
+            format!(
+                "batch: status {st}, needed {needed}, offsets {offsets:?}, expected total {total}"
+            ),
+        );
+    }
+    for (i, want) in expected.iter().enumerate() {
+        let (lo, hi) = (offsets[i], offsets[i + 1]);
+        assert!(lo <= hi && hi <= total, "batch offsets {offsets:?}");
+        match want {
+            Some(w) => {
+                assert_eq!(status[i], EVM_OK, "batch status of event {i}");
+                let got = to_names(&ids[lo..hi]);
+                if &got != w {
+                    fail(case, format!("batch event {i}: {got:?}, reference {w:?}"));
+                }
+            }
+            None => {
+                assert_eq!(status[i], EVM_EVENT_ERROR, "batch status of event {i}");
+                assert_eq!(lo, hi, "matches for an invalid event");
+            }
+        }
+    }
+    // Without status_out, and with one slot too few.
+    let mut offsets2 = vec![usize::MAX; n_events + 1];
+    let mut needed2 = 0usize;
+    let st = evm_match_batch(
+        m,
+        s,
+        ptrs.as_ptr(),
+        lens.as_ptr(),
+        n_events,
+        ids.as_mut_ptr(),
+        cap,
+        offsets2.as_mut_ptr(),
+        ptr::null_mut(),
+        &mut needed2,
+    );
+    assert_eq!((st, needed2, &offsets2), (EVM_OK, total, &offsets));
+    if total > 0 {
+        let mut small = vec![u32::MAX; total - 1];
+        let mut offsets3 = vec![usize::MAX; n_events + 1];
+        let mut needed3 = 0usize;
+        let st = evm_match_batch(
+            m,
+            s,
+            ptrs.as_ptr(),
+            lens.as_ptr(),
+            n_events,
+            small.as_mut_ptr(),
+            total - 1,
+            offsets3.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut needed3,
+        );
+        assert_eq!((st, needed3), (EVM_BUFFER_TOO_SMALL, total));
+        assert!(
+            small.iter().all(|&x| x == u32::MAX),
+            "ids written on too small"
+        );
+        assert!(
+            offsets3.iter().all(|&x| x == usize::MAX),
+            "offsets written on too small"
+        );
+    }
+    evm_scratch_free(s);
+    evm_machine_free(m);
+}
