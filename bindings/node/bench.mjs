@@ -6,7 +6,8 @@
 // Options (environment): EVMATCH_BENCH_RULES (rules directory, default
 // /work/shared/bench/rules), EVMATCH_BENCH_EVENTS (JSON Lines, default
 // target/bench-data/citylots2.jsonl), EVMATCH_BENCH_LINES (50000),
-// EVMATCH_BENCH_PASSES (5), EVMATCH_BENCH_BATCH (10000),
+// EVMATCH_BENCH_ROUNDS (3), EVMATCH_BENCH_PASSES (5 per round),
+// EVMATCH_BENCH_BATCH (10000),
 // EVMATCH_BENCH_SETS (exact,numeric).
 
 import fs from 'node:fs';
@@ -24,6 +25,7 @@ const rulesDir = env.EVMATCH_BENCH_RULES || '/work/shared/bench/rules';
 const eventsFile = env.EVMATCH_BENCH_EVENTS || path.join(root, 'target', 'bench-data', 'citylots2.jsonl');
 const maxLines = Number(env.EVMATCH_BENCH_LINES || 50000);
 const passes = Number(env.EVMATCH_BENCH_PASSES || 5);
+const rounds = Number(env.EVMATCH_BENCH_ROUNDS || 3);
 const batch = Number(env.EVMATCH_BENCH_BATCH || 10000);
 const sets = (env.EVMATCH_BENCH_SETS || 'exact,numeric').split(',');
 const cli = path.join(root, 'target', 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
@@ -95,41 +97,70 @@ const eventsCopy = path.join(tmp, 'events.jsonl');
 fs.writeFileSync(eventsCopy, Buffer.concat(events.flatMap((e) => [e, Buffer.from('\n')])));
 
 console.log(`evmatch ${evmatch.version} (${evmatch.libraryPath}), node ${process.version}, ${os.cpus()[0].model}`);
-console.log(`${events.length} events (${(bytes / 1e6).toFixed(1)} MB) from ${eventsFile}; ${passes} passes after a warm-up; batches of ${batch}`);
+console.log(
+  `${events.length} events (${(bytes / 1e6).toFixed(1)} MB) from ${eventsFile}; ${rounds} rounds of ` +
+    `Rust, matchesMany and matches, each ${passes} passes after a warm-up; batches of ${batch}`,
+);
 console.log('');
-console.log('| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | matchesMany / Rust, mean (best) |');
+console.log('| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | matchesMany / Rust: median of rounds (min to max) |');
 console.log('|---|---|---|---|---|---|---|');
+
+/** Mean rate over rounds (from each round's mean seconds) and best rate. */
+function combine(list) {
+  const secs = list.reduce((t, r) => t + r.mean, 0) / list.length;
+  return { rate: events.length / secs, best: events.length / Math.min(...list.map((r) => r.best)) };
+}
 
 try {
   for (const set of sets) {
     const rulesFile = path.join(rulesDir, `${set}.json`);
     const m = Machine.fromFile(rulesFile);
-    const one = measure(() => {
-      let n = 0;
-      for (let i = 0; i < events.length; i++) n += m.matches(events[i]).length;
-      return n;
-    });
-    const many = measure(() => {
-      let n = 0;
-      for (let i = 0; i < events.length; i += batch) {
-        const res = m.matchesMany(events.slice(i, i + batch));
-        for (let j = 0; j < res.length; j++) n += res[j].length;
-      }
-      return n;
-    });
-    if (one.matches !== many.matches) throw new Error(`${set}: matches ${one.matches} != matchesMany ${many.matches}`);
-    const rust = rustBench(rulesFile, eventsCopy);
-    if (rust && rust.matches !== many.matches) {
-      throw new Error(`${set}: Rust counted ${rust.matches} matches, Node ${many.matches}`);
+    const oneRuns = [];
+    const manyRuns = [];
+    const rustRuns = [];
+    // Rounds of Rust, matchesMany and matches, one after the other, so that
+    // a change in the machine's load hits all three alike.
+    for (let round = 0; round < rounds; round++) {
+      const rust = rustBench(rulesFile, eventsCopy);
+      if (rust) rustRuns.push(rust);
+      manyRuns.push(
+        measure(() => {
+          let n = 0;
+          for (let i = 0; i < events.length; i += batch) {
+            const res = m.matchesMany(events.slice(i, i + batch));
+            for (let j = 0; j < res.length; j++) n += res[j].length;
+          }
+          return n;
+        }),
+      );
+      oneRuns.push(
+        measure(() => {
+          let n = 0;
+          for (let i = 0; i < events.length; i++) n += m.matches(events[i]).length;
+          return n;
+        }),
+      );
     }
-    const rate = (r) => `${fmt(events.length / r.mean)} (best ${fmt(events.length / r.best)})`;
-    const ratio = rust
-      ? `${(events.length / many.mean / rust.mean).toFixed(2)} (${(events.length / many.best / rust.best).toFixed(2)})`
-      : 'n/a';
-    console.log(
-      `| ${set} | ${m.ruleCount} | ${many.matches} | ${rust ? `${fmt(rust.mean)} (best ${fmt(rust.best)})` : 'CLI not built'} | ` +
-        `${rate(one)} | ${rate(many)} | ${ratio} |`,
-    );
+    const matches = manyRuns[0].matches;
+    for (const r of [...oneRuns, ...manyRuns]) {
+      if (r.matches !== matches) throw new Error(`${set}: ${r.matches} matches, expected ${matches}`);
+    }
+    for (const r of rustRuns) {
+      if (r.matches !== matches) throw new Error(`${set}: Rust counted ${r.matches} matches, Node ${matches}`);
+    }
+    const one = combine(oneRuns);
+    const many = combine(manyRuns);
+    let rustCell = 'CLI not built';
+    let ratioCell = 'n/a';
+    if (rustRuns.length === rounds) {
+      const rustRate = rustRuns.length / rustRuns.reduce((t, r) => t + 1 / r.mean, 0);
+      const rustBest = Math.max(...rustRuns.map((r) => r.best));
+      rustCell = `${fmt(rustRate)} (best ${fmt(rustBest)})`;
+      const ratios = manyRuns.map((r, i) => events.length / r.mean / rustRuns[i].mean).sort((a, b) => a - b);
+      ratioCell = `${ratios[Math.floor(ratios.length / 2)].toFixed(2)} (${ratios[0].toFixed(2)} to ${ratios[ratios.length - 1].toFixed(2)})`;
+    }
+    const rate = (r) => `${fmt(r.rate)} (best ${fmt(r.best)})`;
+    console.log(`| ${set} | ${m.ruleCount} | ${matches} | ${rustCell} | ${rate(one)} | ${rate(many)} | ${ratioCell} |`);
     m.close();
   }
 } finally {
