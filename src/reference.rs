@@ -150,7 +150,7 @@ impl NumericPaths {
 pub(crate) fn value_ref(v: &Value) -> ValueRef<'_> {
     match v {
         Value::String(s) => ValueRef::Str(s),
-        Value::Number(n) => ValueRef::Num(n, comparable(n)),
+        Value::Number(n) => ValueRef::Num(n.as_bytes(), comparable(n)),
         Value::Bool(true) => ValueRef::True,
         Value::Bool(false) => ValueRef::False,
         Value::Null => ValueRef::Null,

@@ -31,7 +31,7 @@ use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
 use crate::pattern::ip::ip_nibbles;
-use crate::pattern::number::comparable;
+use crate::pattern::number::comparable_bytes;
 use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 
 /// One field of a compiled branch.
@@ -233,7 +233,7 @@ impl FieldIndex {
                 }
             }
             ValueRef::Num(text, value) => {
-                if let Some(bs) = self.number_text.get(text.as_bytes()) {
+                if let Some(bs) = self.number_text.get(text) {
                     bs.iter().for_each(|&b| f(b));
                 }
                 if let Some(x) = value {
@@ -245,7 +245,7 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    self.ip.prefixes_of(text.as_bytes(), f);
+                    self.ip.prefixes_of(text, f);
                 }
             }
             ValueRef::True => self.literal[Literal::True as usize]
@@ -820,12 +820,12 @@ fn value_of<'a>(
         // The scanner validated the bytes as UTF-8.
         Kind::Str => ValueRef::Str(std::str::from_utf8(bytes).unwrap_or_default()),
         Kind::Num => {
-            let text = std::str::from_utf8(bytes).unwrap_or_default();
+            let text = bytes;
             let value = match num_state[h] {
                 1 => None,
                 2 => Some(num_value[h]),
                 _ if want_number => {
-                    let v = comparable(text);
+                    let v = comparable_bytes(text);
                     num_state[h] = if v.is_some() { 2 } else { 1 };
                     num_value[h] = v.unwrap_or(0.0);
                     v

@@ -87,7 +87,7 @@ pub(crate) enum Matcher {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum ValueRef<'a> {
     Str(&'a str),
-    Num(&'a str, Option<f64>),
+    Num(&'a [u8], Option<f64>),
     True,
     False,
     Null,
@@ -102,7 +102,7 @@ impl Matcher {
         match (self, v) {
             (Matcher::Exact(s), V::Str(e)) => **s == *e,
             (Matcher::Number { text, value }, V::Num(e, ev)) => {
-                **text == *e || matches!((value, ev), (Some(a), Some(b)) if *a == b)
+                text.as_bytes() == e || matches!((value, ev), (Some(a), Some(b)) if *a == b)
             }
             (Matcher::Literal(Literal::True), V::True) => true,
             (Matcher::Literal(Literal::False), V::False) => true,
@@ -141,9 +141,7 @@ impl Matcher {
             (Matcher::Ip(r), V::Str(e)) => ip::ip_nibbles(e).is_some_and(|n| r.contains(&n)),
             // The reference runs an IP range over a number's raw text, unless
             // the field reads numbers as numbers.
-            (Matcher::Ip(r), V::Num(e, ev)) => {
-                !(numeric_field && ev.is_some()) && r.contains(e.as_bytes())
-            }
+            (Matcher::Ip(r), V::Num(e, ev)) => !(numeric_field && ev.is_some()) && r.contains(e),
             (Matcher::Exists(true), _) => true,
             _ => false,
         }

@@ -6,100 +6,98 @@
 //! `300.0` and `3e2` qualify; `0.30000000000000001`, `9007199254740993` and
 //! `1e400` do not. `-0` is the same number as `0`.
 
-/// A decimal in normal form: `0.d1d2d3… × 10^exp`, with no leading or
-/// trailing zero digit; the digits are those of `int` then `frac`, less
-/// `lead` leading and `trail` trailing zeros. Zero has no digits.
-struct Decimal<'a> {
+/// A decimal in normal form, `0.d1d2…dn × 10^exp` with no leading or
+/// trailing zero digit, for decimals of at most 17 significant digits (all
+/// that a double's shortest form can have). Zero has no digits.
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
     negative: bool,
-    int: &'a [u8],
-    frac: &'a [u8],
-    lead: usize,
-    trail: usize,
+    digits: [u8; 17],
+    len: usize,
     exp: i64,
 }
 
-impl Decimal<'_> {
-    fn len(&self) -> usize {
-        (self.int.len() + self.frac.len()).saturating_sub(self.lead + self.trail)
-    }
-
-    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
-        let n = self.len();
-        self.int
-            .iter()
-            .chain(self.frac.iter())
-            .skip(self.lead)
-            .take(n)
-            .copied()
-    }
-
-    fn same_value(&self, other: &Decimal<'_>) -> bool {
-        let (a, b) = (self.len(), other.len());
-        if a == 0 || b == 0 {
-            return a == b;
-        }
-        self.negative == other.negative
-            && self.exp == other.exp
-            && a == b
-            && self.digits().eq(other.digits())
-    }
-}
-
-/// Normalizes a JSON number token (already validated by the lexer).
-fn normalize(text: &str) -> Decimal<'_> {
+/// Normalizes a JSON number token (already validated), or `None` when it
+/// has more than 17 significant digits. Never allocates.
+fn normalize(text: &str) -> Option<Decimal> {
     let b = text.as_bytes();
     let mut i = 0;
     let negative = b.first() == Some(&b'-');
     if negative {
         i += 1;
     }
-    let int_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let int = &b[int_start..i];
-    let mut frac: &[u8] = &[];
-    if i < b.len() && b[i] == b'.' {
-        let s = i + 1;
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        frac = &b[s..i];
-    }
+    let mut digits = [0u8; 17];
+    let mut len = 0usize;
+    // Zeros seen after the last non-zero digit, not yet stored.
+    let mut pending_zeros = 0usize;
+    let mut seen_nonzero = false;
+    // Position of the first significant digit relative to the point.
     let mut exp: i64 = 0;
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+    let mut in_frac = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'0'..=b'9' => {
+                if !seen_nonzero {
+                    if c == b'0' {
+                        if in_frac {
+                            exp -= 1;
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    seen_nonzero = true;
+                }
+                if !in_frac {
+                    exp += 1;
+                }
+                if c == b'0' {
+                    pending_zeros += 1;
+                } else {
+                    if len + pending_zeros + 1 > 17 {
+                        return None;
+                    }
+                    len += pending_zeros; // the zeros stay 0 in `digits`
+                    pending_zeros = 0;
+                    digits[len] = c - b'0';
+                    len += 1;
+                }
+            }
+            b'.' => in_frac = true,
+            _ => break, // the exponent
+        }
+        i += 1;
+    }
+    if i < b.len() {
+        // 'e' or 'E', optional sign, digits.
         i += 1;
         let mut neg = false;
         if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
             neg = b[i] == b'-';
             i += 1;
         }
-        while i < b.len() && b[i].is_ascii_digit() {
+        let mut e: i64 = 0;
+        while i < b.len() {
             // Saturate: anything this large is far outside the double range.
-            exp = exp.saturating_mul(10).saturating_add((b[i] - b'0') as i64);
+            e = e.saturating_mul(10).saturating_add((b[i] - b'0') as i64);
             i += 1;
         }
-        if neg {
-            exp = -exp;
-        }
+        exp = exp.saturating_add(if neg { -e } else { e });
     }
-    let all = || int.iter().chain(frac.iter());
-    let total = int.len() + frac.len();
-    let lead = all().take_while(|&&d| d == b'0').count();
-    let trail = if lead == total {
-        0
-    } else {
-        all().rev().take_while(|&&d| d == b'0').count()
-    };
-    Decimal {
+    if len == 0 {
+        return Some(Decimal {
+            negative: false,
+            digits,
+            len: 0,
+            exp: 0,
+        });
+    }
+    Some(Decimal {
         negative,
-        int,
-        frac,
-        lead,
-        trail,
-        exp: exp.saturating_add(int.len() as i64 - lead as i64),
-    }
+        digits,
+        len,
+        exp,
+    })
 }
 
 /// A fixed buffer that `write!` can print into without allocating.
@@ -144,6 +142,12 @@ fn is_short_plain(text: &[u8]) -> bool {
     sig <= 15
 }
 
+/// [`comparable`] of a number token given as bytes (ASCII by the JSON
+/// grammar).
+pub(crate) fn comparable_bytes(text: &[u8]) -> Option<f64> {
+    comparable(std::str::from_utf8(text).ok()?)
+}
+
 /// The comparable value of a number token: `Some(v)` when the token is
 /// exactly representable (see the module docs), with `-0` folded into `0`.
 /// Never allocates.
@@ -159,11 +163,15 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     if !v.is_finite() {
         return None;
     }
-    let tok = normalize(text);
+    // More than 17 significant digits: never a shortest form.
+    let tok = normalize(text)?;
     if v == 0.0 {
-        return if tok.len() == 0 { Some(0.0) } else { None };
+        return if tok.len == 0 { Some(0.0) } else { None };
     }
-    // Rust prints the shortest representation that round-trips.
+    // Rust prints the shortest representation that round-trips and, among
+    // those, the one closest to the double (as Java's `Double.toString`
+    // does). (The `ryu` crate was tried: it sometimes picks the other of
+    // two shortest forms, e.g. -981446413237567.2 for ...567.3.)
     let mut buf = StackBuf {
         buf: [0; 40],
         len: 0,
@@ -171,7 +179,7 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     use std::fmt::Write;
     write!(buf, "{:e}", v).ok()?;
     let shortest = std::str::from_utf8(&buf.buf[..buf.len]).ok()?;
-    if normalize(shortest).same_value(&tok) {
+    if normalize(shortest).as_ref() == Some(&tok) {
         Some(v)
     } else {
         None
@@ -203,6 +211,34 @@ mod tests {
         ] {
             assert_eq!(comparable(t), Some(v), "{t}");
             assert!(comparable(t).unwrap().is_sign_positive() || v < 0.0);
+        }
+    }
+
+    #[test]
+    fn shortest_forms_are_representable_and_longer_ones_not() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            if !v.is_finite() {
+                continue;
+            }
+            let want = if v == 0.0 { 0.0 } else { v };
+            for t in [format!("{v:e}"), format!("{v:E}"), format!("{v}")] {
+                assert_eq!(comparable(&t), Some(want), "{t}");
+            }
+            // One more significant digit is a different decimal value: not
+            // this double (it may be the shortest form of another one).
+            let e = format!("{v:e}");
+            let (m, exp) = e.split_once('e').unwrap();
+            let longer = if m.contains('.') {
+                format!("{m}1e{exp}")
+            } else {
+                format!("{m}.1e{exp}")
+            };
+            assert_ne!(comparable(&longer), Some(want), "{longer}");
         }
     }
 
