@@ -67,10 +67,14 @@ def test_gil_is_released_during_matching():
     keeps running Python code (cffi releases the GIL around C calls)."""
     m = evmatch.Machine(RULES)
     big = json.dumps({"n": 5, "pad": [{"x": i, "s": f"v{i}"} for i in range(20000)]}).encode()
-    events = [big] * 60
-    start = time.perf_counter()
-    m.matches_many(events)
-    single = time.perf_counter() - start
+    events = [big] * 30
+    while True:  # a batch that takes at least 0.3 s in C on this machine
+        start = time.perf_counter()
+        m.matches_many(events)
+        single = time.perf_counter() - start
+        if single >= 0.3 or len(events) >= 30 * 2**8:
+            break
+        events = events * 2
     if single < 0.1:
         pytest.skip(f"batch too fast to measure ({single:.3f} s)")
 
