@@ -115,6 +115,74 @@ export declare class Machine {
   [Symbol.dispose](): void;
 }
 
+/**
+ * A named set of rules that can change while in use (the C ABI's
+ * `evm_live_*` functions): each add, remove or replace publishes a new
+ * version, and a match sees one version for a whole call.
+ *
+ * Versions count from 0 (the constructor's rules) and go up by 1 per
+ * change. The native counter is a uint64: a version past 2^53 - 1 (out of
+ * reach in practice) would come back as a BigInt, which this `number`
+ * type does not show.
+ *
+ * A LiveMachine belongs to the JavaScript thread that made it (a Worker
+ * makes its own); native code matching against the same rule set from
+ * other threads is never disturbed by its updates.
+ */
+export declare class LiveMachine {
+  /**
+   * An empty live machine, or one holding `rules` (as for `new Machine`).
+   * @throws {PatternError} when a pattern is invalid
+   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   */
+  constructor(rules?: Rules);
+
+  /**
+   * Adds a pattern under `name` (ORed with the rule's other patterns if the
+   * name is there). Returns the new version.
+   * @throws {PatternError} when the pattern is invalid (nothing changes)
+   */
+  add(name: string, pattern: Pattern): number;
+
+  /** Removes a rule; false (and no new version) if it was not there. */
+  remove(name: string): boolean;
+
+  /**
+   * Replaces all the rules, all or nothing. Returns the new version.
+   * @throws {PatternError} naming the first invalid rule (nothing changes)
+   */
+  replace(rules: Rules): number;
+
+  /** The version of the current rule set. */
+  readonly version: number;
+  /** The number of rules (distinct names) in the current rule set. */
+  readonly ruleCount: number;
+  /** True once close() has been called. */
+  readonly closed: boolean;
+
+  /**
+   * The names of the rules that match one event, sorted by code point.
+   * @throws {EventError} when the event is not a JSON object (or too deep)
+   * @throws {TypeError} when the event has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  matches(event: Event): string[];
+
+  /**
+   * Matches a batch of events with one native call, all against the same
+   * version; entry i holds the sorted rule names for events[i].
+   */
+  matchesMany(events: Event[], options?: { invalid?: 'throw' }): string[][];
+  matchesMany(events: Event[], options: { invalid: 'null' }): Array<string[] | null>;
+  matchesMany(events: Event[], options?: MatchesManyOptions): Array<string[] | null>;
+
+  /** Frees the native live machine now. Idempotent; later calls throw. */
+  close(): void;
+
+  /** Same as close(), for `using` declarations. */
+  [Symbol.dispose](): void;
+}
+
 /** The evmatch library version, from evm_version(), such as "0.1.0". */
 export declare const version: string;
 

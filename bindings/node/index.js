@@ -116,7 +116,37 @@ const ffi = {
   errorOffset: lib.func('size_t evm_error_offset(void *err)'),
   errorRule: lib.func('const char *evm_error_rule(void *err)'),
   errorFree: lib.func('void evm_error_free(void *err)'),
+  // Live machines. uint64/size_t out-values go into caller-owned typed
+  // arrays (`void *`).
+  liveNew: lib.func('int evm_live_new(void *builder, _Out_ void **out)'),
+  liveFree: lib.func('void evm_live_free(void *live)'),
+  liveAddRule: lib.func(
+    'int evm_live_add_rule(void *live, const void *name, size_t name_len, ' +
+      'const void *pattern, size_t pattern_len, _Out_ void **err_out, void *version_out)',
+  ),
+  liveRemoveRule: lib.func(
+    'int evm_live_remove_rule(void *live, const void *name, size_t name_len, ' +
+      'void *removed_out, void *version_out)',
+  ),
+  liveReplaceRules: lib.func(
+    'int evm_live_replace_rules(void *live, const void *names, const void *name_lens, ' +
+      'const void *patterns, const void *pattern_lens, size_t n, _Out_ void **err_out, ' +
+      'void *version_out)',
+  ),
+  liveInfo: lib.func('int evm_live_info(void *live, void *rule_count_out, void *version_out)'),
+  liveScratchNew: lib.func('int evm_live_scratch_new(void *live, _Out_ void **out)'),
 };
+
+// The name is `const void *` (a pointer), not `const char *`: it is not
+// NUL-terminated.
+const LiveMatchCallback = koffi.proto(
+  'int evm_live_match_callback(void *ctx, size_t event_index, const void *name, size_t name_len)',
+);
+ffi.liveMatchBatch = lib.func(
+  'int evm_live_match_batch(void *live, void *scratch, const void *events, const void *lens, ' +
+    'size_t n_events, evm_live_match_callback *callback, void *ctx, void *status_out, ' +
+    'void *version_out)',
+);
 
 // evm_status values (include/evmatch.h).
 const EVM_OK = 0;
@@ -505,14 +535,72 @@ function release(state) {
 
 /**
  * Counts for tests (not part of the API): native machines created, freed
- * by close(), freed by the finalizer; evm_match_batch calls.
+ * by close(), freed by the finalizer; evm_match_batch calls; the same for
+ * live machines; `liveCallbacks` (defined below LiveMachine's callback):
+ * koffi callbacks registered now (0 or 1).
  */
-const stats = { created: 0, closed: 0, finalized: 0, batchCalls: 0 };
+const stats = {
+  created: 0,
+  closed: 0,
+  finalized: 0,
+  batchCalls: 0,
+  liveCreated: 0,
+  liveClosed: 0,
+  liveFinalized: 0,
+  liveBatchCalls: 0,
+};
 
 const registry = new FinalizationRegistry((state) => {
   if (state.machine !== null) stats.finalized++;
   release(state);
 });
+
+/**
+ * A native builder holding `rules` (see the Machine constructor); the
+ * caller consumes or frees it. Throws TypeError or PatternError (and then
+ * frees the builder itself).
+ */
+function builderFrom(rules) {
+  const entries = ruleEntries(rules);
+  const prepared = entries.map(([name, pattern]) => {
+    if (!name.isWellFormed()) {
+      throw new TypeError(`evmatch: rule name ${JSON.stringify(name)} is not well-formed Unicode`);
+    }
+    return [name, Buffer.from(name, 'utf8'), patternBytes(name, pattern)];
+  });
+
+  const out = [null];
+  let status = ffi.builderNew(out);
+  if (status !== EVM_OK) throw internalError('evm_builder_new', status);
+  const builder = out[0];
+  try {
+    for (const [name, nameBytes, patternBuf] of prepared) {
+      const errOut = [null];
+      status = ffi.builderAddRule(
+        builder,
+        nonNull(nameBytes),
+        nameBytes.length,
+        nonNull(patternBuf),
+        patternBuf.length,
+        errOut,
+      );
+      if (status === EVM_PATTERN_ERROR) {
+        const info = takeError(errOut[0]);
+        throw new PatternError({ ...info, rule: name });
+      }
+      if (status !== EVM_OK) throw internalError('evm_builder_add_rule', status);
+    }
+  } catch (e) {
+    ffi.builderFree(builder);
+    throw e;
+  }
+  return builder;
+}
+
+// Zero-length buffers may reach C as NULL pointers: give C a real, readable
+// pointer with length 0 instead.
+const NON_EMPTY = Buffer.alloc(1);
+const nonNull = (buf) => (buf.length ? buf : NON_EMPTY);
 
 /**
  * A compiled, immutable set of named EventBridge rules.
@@ -548,43 +636,9 @@ class Machine {
    * @throws {TypeError} when `rules` or a pattern has the wrong type
    */
   constructor(rules) {
-    const entries = ruleEntries(rules);
-    const prepared = entries.map(([name, pattern]) => {
-      if (!name.isWellFormed()) {
-        throw new TypeError(`evmatch: rule name ${JSON.stringify(name)} is not well-formed Unicode`);
-      }
-      return [name, Buffer.from(name, 'utf8'), patternBytes(name, pattern)];
-    });
-
+    const builder = builderFrom(rules);
     const out = [null];
-    let status = ffi.builderNew(out);
-    if (status !== EVM_OK) throw internalError('evm_builder_new', status);
-    const builder = out[0];
-    // Zero-length buffers may reach C as NULL pointers: give C a real,
-    // readable pointer with length 0 instead.
-    const nonEmpty = Buffer.alloc(1);
-    try {
-      for (const [name, nameBytes, patternBuf] of prepared) {
-        const errOut = [null];
-        status = ffi.builderAddRule(
-          builder,
-          nameBytes.length ? nameBytes : nonEmpty,
-          nameBytes.length,
-          patternBuf.length ? patternBuf : nonEmpty,
-          patternBuf.length,
-          errOut,
-        );
-        if (status === EVM_PATTERN_ERROR) {
-          const info = takeError(errOut[0]);
-          throw new PatternError({ ...info, rule: name });
-        }
-        if (status !== EVM_OK) throw internalError('evm_builder_add_rule', status);
-      }
-    } catch (e) {
-      ffi.builderFree(builder);
-      throw e;
-    }
-    status = ffi.builderBuild(builder, out); // consumes the builder
+    let status = ffi.builderBuild(builder, out); // consumes the builder
     if (status !== EVM_OK) throw internalError('evm_builder_build', status);
     const state = { machine: out[0], scratch: null };
     status = ffi.scratchNew(state.machine, out);
@@ -982,8 +1036,569 @@ class Machine {
   }
 }
 
+// ---------------------------------------------------------------------------
+// LiveMachine
+// ---------------------------------------------------------------------------
+
+/** Compares two strings by code point (the order of their UTF-8 bytes, as Rust sorts). */
+function compareCodePoints(a, b) {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // UTF-16 order differs from code-point order only between surrogates
+      // (code points >= U+10000) and U+E000..U+FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** A uint64 version as a number, or a BigInt past 2^53 - 1. */
+const versionValue = (v) => (v <= MAX_SAFE ? Number(v) : v);
+/** size_t arrays for the C ABI. */
+const SizeArray = PTR_SIZE === 8 ? BigUint64Array : Uint32Array;
+const sizeValue = PTR_SIZE === 8 ? (x) => BigInt(x) : (x) => x;
+
+// One koffi callback serves every LiveMachine of this thread: registered
+// when the first one opens, unregistered when the last one is closed or
+// finalized (so no registered slot outlives the machines, and creating
+// many machines does not use up koffi's 8192 slots). The batch in progress
+// is in `collecting`; JavaScript runs one batch at a time per thread, and
+// the callback runs only inside evm_live_match_batch, on this thread.
+let liveCallback = null;
+let liveOpen = 0;
+/** @type {null | {results: Array<string[] | undefined>, cache: Map<bigint, {len: number, name: string}>, error: unknown}} */
+let collecting = null;
+
+function onLiveMatch(_ctx, eventIndex, namePtr, nameLen) {
+  const c = collecting;
+  if (c === null) return 1; // not inside one of our batches: stop it
+  try {
+    const len = Number(nameLen);
+    let name;
+    if (len === 0) {
+      name = '';
+    } else {
+      // The names live in the machine's current rule set, so a pointer
+      // names the same rule until the rule set changes; the cache is
+      // cleared on every change (see LiveMachine).
+      const hit = c.cache.get(namePtr);
+      if (hit !== undefined && hit.len === len) {
+        name = hit.name;
+      } else {
+        name = Buffer.from(koffi.view(namePtr, len)).toString('utf8');
+        c.cache.set(namePtr, { len, name });
+      }
+    }
+    const i = Number(eventIndex);
+    const list = c.results[i];
+    if (list === undefined) c.results[i] = [name];
+    else list.push(name);
+    return 0;
+  } catch (e) {
+    // An exception must not unwind through the native side: stop the
+    // batch and rethrow after it.
+    c.error = e;
+    return 1;
+  }
+}
+
+function liveRef() {
+  if (liveOpen === 0) liveCallback = koffi.register(onLiveMatch, koffi.pointer(LiveMatchCallback));
+  liveOpen++;
+}
+
+Object.defineProperty(stats, 'liveCallbacks', {
+  get: () => (liveCallback === null ? 0 : 1),
+  enumerable: true,
+});
+
+function liveUnref() {
+  liveOpen--;
+  if (liveOpen === 0) {
+    koffi.unregister(liveCallback);
+    liveCallback = null;
+  }
+}
+
+/** Frees the native handles of a live machine's state; safe to call twice. */
+function releaseLive(state) {
+  const { scratch, live } = state;
+  state.scratch = null;
+  state.live = null;
+  if (scratch !== null) ffi.scratchFree(scratch);
+  if (live !== null) {
+    ffi.liveFree(live);
+    liveUnref();
+  }
+}
+
+const liveRegistry = new FinalizationRegistry((state) => {
+  if (state.live !== null) stats.liveFinalized++;
+  releaseLive(state);
+});
+
+// An empty immutable machine, made on first need, gives the details
+// (message, offset, kind) of an event the live machine refused:
+// evm_live_match_batch reports only a status per event, and whether an
+// event is valid does not depend on the rules.
+let detailsMachine = null;
+
+/**
+ * The EventError for an event that evm_live_match_batch refused.
+ * @param {string | Uint8Array} event its text or bytes
+ * @param {number | undefined} index
+ */
+function liveEventError(event, index) {
+  if (detailsMachine === null) detailsMachine = new Machine({});
+  try {
+    detailsMachine.matches(event);
+  } catch (e) {
+    if (e instanceof EventError) {
+      return new EventError({ message: e.message, offset: e.offset, code: e.code, index });
+    }
+    throw e;
+  }
+  // Not expected: the live machine refused what the immutable one accepts.
+  return new EventError({ message: 'the event could not be matched', index });
+}
+
+/** Checks a rule name for add/remove; returns its UTF-8 bytes. */
+function liveRuleName(name, what) {
+  if (typeof name !== 'string') {
+    throw new TypeError(`evmatch: ${what} needs a rule name (a string), not ${describe(name)}`);
+  }
+  if (!name.isWellFormed()) {
+    throw new TypeError(`evmatch: rule name ${JSON.stringify(name)} is not well-formed Unicode`);
+  }
+  return Buffer.from(name, 'utf8');
+}
+
+/**
+ * A named set of EventBridge rules that can change: rules are added,
+ * removed or replaced while the machine is in use, each change publishing
+ * a new version of the rule set (the C ABI's `evm_live_*` functions). A
+ * match sees one version for a whole call (`matchesMany`: the whole batch).
+ *
+ * Versions are numbers, counted from 0 (the rules given to the
+ * constructor) and raised by 1 by every change; the C ABI's counter is a
+ * uint64, so a version past 2^53 - 1 (out of reach in practice: a million
+ * changes a second for 285 years) would be returned as a BigInt.
+ *
+ * Threads: a LiveMachine belongs to the JavaScript thread that made it
+ * (koffi handles and the match callback are per thread); a `Worker` makes
+ * its own. Updates here never disturb native code matching against the
+ * same rule set from other threads: each change is published atomically.
+ *
+ * Free its native memory with `close()` when done (or a `using`
+ * declaration); a finalizer frees it after garbage collection otherwise.
+ */
+class LiveMachine {
+  /** @type {{live: bigint|null, scratch: bigint|null}} */
+  #state;
+  /** Rule names by pointer, for the rule set of version #cacheVersion. */
+  #cache = new Map();
+  #cacheVersion = 0n;
+  #u64 = new BigUint64Array(1);
+  #size = new SizeArray(1);
+  #text = Buffer.alloc(4096);
+  // matchesMany buffers, grown as needed.
+  #batchArena = Buffer.alloc(1);
+  #batchPtrs = new Uint32Array(0);
+  #batchLens = new Uint32Array(0);
+  #batchStatus = new Int32Array(0);
+
+  /**
+   * Makes a live machine, empty or holding `rules`.
+   *
+   * @param {Record<string, string | object | Uint8Array> | Map<string, string | object | Uint8Array>} [rules]
+   *   rule name → pattern, as for `new Machine(rules)`
+   * @throws {PatternError} when a pattern is invalid (nothing is kept)
+   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   */
+  constructor(rules) {
+    const builder = rules === undefined ? null : builderFrom(rules);
+    const out = [null];
+    let status = ffi.liveNew(builder, out); // consumes the builder
+    if (status !== EVM_OK) throw internalError('evm_live_new', status);
+    const state = { live: out[0], scratch: null };
+    liveRef();
+    status = ffi.liveScratchNew(state.live, out);
+    if (status !== EVM_OK) {
+      releaseLive(state);
+      throw internalError('evm_live_scratch_new', status);
+    }
+    state.scratch = out[0];
+    this.#state = state;
+    stats.liveCreated++;
+    liveRegistry.register(this, state, state);
+  }
+
+  #open() {
+    const state = this.#state;
+    if (state.live === null) throw new Error('evmatch: the live machine is closed');
+    return state;
+  }
+
+  /** A change published `version`: names cached for older rule sets go. */
+  #changed(version) {
+    this.#cache.clear();
+    this.#cacheVersion = version;
+    return versionValue(version);
+  }
+
+  /**
+   * Adds a pattern under a rule name (ORed with the rule's other patterns
+   * when the name is already there), publishing a new version.
+   *
+   * @param {string} name
+   * @param {string | object | Uint8Array} pattern JSON text (compiled
+   *   exactly as written), an object (compiled from its JSON.stringify
+   *   text) or UTF-8 bytes
+   * @returns {number} the new version
+   * @throws {PatternError} when the pattern is invalid (nothing changes)
+   * @throws {TypeError} when the name or pattern has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  add(name, pattern) {
+    this.#open();
+    const nameBytes = liveRuleName(name, 'add');
+    const patternBuf = patternBytes(name, pattern);
+    const state = this.#open(); // JSON.stringify may have run user code
+    const errOut = [null];
+    const status = ffi.liveAddRule(
+      state.live,
+      nonNull(nameBytes),
+      nameBytes.length,
+      nonNull(patternBuf),
+      patternBuf.length,
+      errOut,
+      this.#u64,
+    );
+    if (status === EVM_PATTERN_ERROR) {
+      const info = takeError(errOut[0]);
+      throw new PatternError({ ...info, rule: name });
+    }
+    if (status !== EVM_OK) throw internalError('evm_live_add_rule', status);
+    return this.#changed(this.#u64[0]);
+  }
+
+  /**
+   * Removes a rule (all its patterns). A new version is published only
+   * when the rule was there.
+   *
+   * @param {string} name
+   * @returns {boolean} whether the rule was there
+   * @throws {TypeError} when the name is not a string
+   * @throws {Error} when the machine is closed
+   */
+  remove(name) {
+    const state = this.#open();
+    const nameBytes = liveRuleName(name, 'remove');
+    const removed = new Int32Array(1);
+    const status = ffi.liveRemoveRule(state.live, nonNull(nameBytes), nameBytes.length, removed, this.#u64);
+    if (status !== EVM_OK) throw internalError('evm_live_remove_rule', status);
+    if (removed[0] === 0) return false;
+    this.#changed(this.#u64[0]);
+    return true;
+  }
+
+  /**
+   * Replaces the whole rule set, all or nothing: every pattern is compiled
+   * first, and if one fails nothing changes.
+   *
+   * @param {Record<string, string | object | Uint8Array> | Map<string, string | object | Uint8Array>} rules
+   *   rule name → pattern, as for `new Machine(rules)` (`{}` empties it)
+   * @returns {number} the new version
+   * @throws {PatternError} naming the first rule whose pattern is invalid
+   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  replace(rules) {
+    this.#open();
+    const entries = ruleEntries(rules);
+    const prepared = entries.map(([name, pattern]) => {
+      if (!name.isWellFormed()) {
+        throw new TypeError(`evmatch: rule name ${JSON.stringify(name)} is not well-formed Unicode`);
+      }
+      return [Buffer.from(name, 'utf8'), patternBytes(name, pattern)];
+    });
+    const state = this.#open();
+    const n = prepared.length;
+    let total = 0;
+    for (const [nameBytes, patternBuf] of prepared) total += nameBytes.length + patternBuf.length;
+    // All names and patterns in one buffer; arrays of their addresses.
+    const arena = Buffer.alloc(total + 1);
+    const base = Number(koffi.address(arena));
+    const names = new SizeArray(n + 1);
+    const nameLens = new SizeArray(n + 1);
+    const patterns = new SizeArray(n + 1);
+    const patternLens = new SizeArray(n + 1);
+    let used = 0;
+    prepared.forEach(([nameBytes, patternBuf], i) => {
+      names[i] = sizeValue(base + used);
+      nameLens[i] = sizeValue(nameBytes.length);
+      used += nameBytes.copy(arena, used);
+      patterns[i] = sizeValue(base + used);
+      patternLens[i] = sizeValue(patternBuf.length);
+      used += patternBuf.copy(arena, used);
+    });
+    const errOut = [null];
+    const status = ffi.liveReplaceRules(state.live, names, nameLens, patterns, patternLens, n, errOut, this.#u64);
+    if (status === EVM_PATTERN_ERROR) {
+      const info = takeError(errOut[0]);
+      throw new PatternError(info); // evm_error_rule names the rule
+    }
+    if (status !== EVM_OK) throw internalError('evm_live_replace_rules', status);
+    return this.#changed(this.#u64[0]);
+  }
+
+  /** The version of the current rule set (0 for the constructor's rules). */
+  get version() {
+    const state = this.#open();
+    const status = ffi.liveInfo(state.live, null, this.#u64);
+    if (status !== EVM_OK) throw internalError('evm_live_info', status);
+    return versionValue(this.#u64[0]);
+  }
+
+  /** The number of rules (distinct names) in the current rule set. */
+  get ruleCount() {
+    const state = this.#open();
+    const status = ffi.liveInfo(state.live, this.#size, null);
+    if (status !== EVM_OK) throw internalError('evm_live_info', status);
+    return Number(this.#size[0]);
+  }
+
+  /** True once `close()` has been called. */
+  get closed() {
+    return this.#state.live === null;
+  }
+
+  /**
+   * Frees the native live machine and scratch now. Idempotent. Any other
+   * call afterwards throws an Error.
+   */
+  close() {
+    const state = this.#state;
+    if (state.live === null) return;
+    liveRegistry.unregister(state);
+    releaseLive(state);
+    stats.liveClosed++;
+  }
+
+  /** `using m = new LiveMachine(...)` closes it at the end of the block. */
+  [Symbol.dispose || Symbol.for('Symbol.dispose')]() {
+    this.close();
+  }
+
+  /**
+   * The names of the rules that match one event, sorted by code point,
+   * against the current rule set (one `evm_live_match_batch` call).
+   *
+   * @param {string | Uint8Array | object} event JSON text, UTF-8 bytes, or
+   *   an object (matched as its JSON.stringify text)
+   * @returns {string[]}
+   * @throws {EventError} when the event is not a JSON object (or too deep)
+   * @throws {TypeError} when the event has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  matches(event) {
+    this.#open();
+    return this.#run([event], false, true)[0];
+  }
+
+  /**
+   * Matches a batch of events with ONE native call
+   * (`evm_live_match_batch`), all against the same version of the rules:
+   * entry `i` of the result is the sorted rule names for `events[i]`.
+   *
+   * @param {Array<string | Uint8Array | object>} events
+   * @param {{invalid?: 'throw' | 'null'}} [options] what an event that is
+   *   not a JSON object gives: an EventError for the first such event, with
+   *   its `index` ("throw", the default), or `null` in its place ("null")
+   * @returns {Array<string[] | null>}
+   * @throws {EventError} for an invalid event (unless `invalid: 'null'`)
+   * @throws {TypeError} when `events` or one of them has the wrong type
+   * @throws {Error} when the machine is closed
+   */
+  matchesMany(events, options) {
+    this.#open();
+    if (!Array.isArray(events)) {
+      throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
+    }
+    let invalidNull = false;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError('evmatch: matchesMany options must be an object');
+      }
+      const inv = options.invalid;
+      if (inv === 'null') invalidNull = true;
+      else if (inv !== undefined && inv !== 'throw') {
+        throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
+      }
+    }
+    // A snapshot: JSON.stringify below may run user code (toJSON) that
+    // changes the caller's array.
+    const n = events.length;
+    const items = new Array(n);
+    for (let i = 0; i < n; i++) items[i] = events[i];
+    return this.#run(items, invalidNull, false);
+  }
+
+  /**
+   * Matches `items` with one evm_live_match_batch call. `single`: for
+   * matches() (no index in errors).
+   */
+  #run(items, invalidNull, single) {
+    const n = items.length;
+    // Validate and encode everything before the native call. Bytes are
+    // passed in place; text is encoded into one arena buffer.
+    let textBytes = 0;
+    const texts = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const ev = items[i];
+      if (utilTypes.isUint8Array(ev)) {
+        // Bytes over a SharedArrayBuffer are copied (koffi takes no address
+        // of those); all other bytes are passed in place.
+        if (!utilTypes.isArrayBuffer(viewBuffer(ev))) {
+          texts[i] = ev;
+          textBytes += viewLength(ev);
+        }
+        continue;
+      }
+      const where = single ? 'an event' : `event ${i}`;
+      checkEvent(ev, where);
+      const text = typeof ev === 'string' ? ev : stringifyEvent(ev, single ? 'the event' : where);
+      if (!text.isWellFormed()) {
+        if (invalidNull) {
+          texts[i] = null;
+          continue;
+        }
+        throw illFormedEvent(text, single ? undefined : i);
+      }
+      texts[i] = text;
+      textBytes += text.length * 3;
+    }
+    // No user code runs from here on; check again that it is open.
+    const state = this.#open();
+    if (n === 0) return [];
+    if (this.#batchArena.length < textBytes + 1) {
+      this.#batchArena = Buffer.alloc(Math.max(textBytes + 1, this.#batchArena.length * 2));
+    }
+    if (this.#batchPtrs.length < 2 * n) {
+      const cap = Math.max(2 * n, 2 * this.#batchPtrs.length);
+      this.#batchPtrs = new Uint32Array(cap);
+      this.#batchLens = new Uint32Array(cap);
+      this.#batchStatus = new Int32Array(cap / 2);
+    }
+    const arena = this.#batchArena;
+    const ptrs = this.#batchPtrs;
+    const lens = this.#batchLens;
+    const statusOut = this.#batchStatus;
+    const arenaBase = Number(koffi.address(arena));
+    let arenaUsed = 0;
+    // The address of a view is its ArrayBuffer's plus its byteOffset.
+    let lastBuffer = null;
+    let lastBase = 0;
+    for (let i = 0; i < n; i++) {
+      const ev = items[i];
+      let addr;
+      let len;
+      const text = texts[i];
+      if (text === undefined) {
+        len = viewLength(ev);
+        if (len === 0) {
+          addr = arenaBase;
+        } else {
+          const ab = viewBuffer(ev);
+          if (ab !== lastBuffer) {
+            lastBase = Number(koffi.address(ab));
+            lastBuffer = ab;
+          }
+          addr = lastBase + viewOffset(ev);
+        }
+      } else if (text === null) {
+        // Not well-formed Unicode: matched as empty text, which the engine
+        // refuses as an event; reported as null below.
+        addr = arenaBase;
+        len = 0;
+      } else if (typeof text !== 'string') {
+        apply(TA_SET, arena, [text, arenaUsed]);
+        len = viewLength(text);
+        addr = arenaBase + arenaUsed;
+        arenaUsed += len;
+      } else {
+        len = arena.write(text, arenaUsed, 'utf8');
+        addr = arenaBase + arenaUsed;
+        arenaUsed += len;
+      }
+      if (PTR_SIZE === 8) {
+        ptrs[2 * i + LO] = addr % 0x100000000;
+        ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
+        lens[2 * i + LO] = len % 0x100000000;
+        lens[2 * i + HI] = Math.floor(len / 0x100000000);
+      } else {
+        ptrs[i] = addr;
+        lens[i] = len;
+      }
+    }
+
+    let results = this.#batch(state, ptrs, lens, n, statusOut);
+    if (this.#u64[0] !== this.#cacheVersion) {
+      // The rule set changed without this object knowing (not expected:
+      // only this object changes it): names from the cache may be stale,
+      // so match again with an empty cache.
+      this.#changed(this.#u64[0]);
+      results = this.#batch(state, ptrs, lens, n, statusOut);
+    }
+
+    const result = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (statusOut[i] !== EVM_OK) {
+        if (invalidNull) {
+          result[i] = null;
+          continue;
+        }
+        const text = texts[i];
+        throw liveEventError(typeof text === 'string' ? text : ownBytes(items[i]), single ? undefined : i);
+      }
+      const names = results[i];
+      if (names === undefined) result[i] = [];
+      else {
+        if (names.length > 1) names.sort(compareCodePoints);
+        result[i] = names;
+      }
+    }
+    return result;
+  }
+
+  /** One evm_live_match_batch call; the names per event (unsorted). */
+  #batch(state, ptrs, lens, n, statusOut) {
+    const c = { results: new Array(n), cache: this.#cache, error: null };
+    collecting = c;
+    stats.liveBatchCalls++;
+    let status;
+    try {
+      status = ffi.liveMatchBatch(state.live, state.scratch, ptrs, lens, n, liveCallback, null, statusOut, this.#u64);
+    } finally {
+      collecting = null;
+    }
+    if (c.error !== null) throw c.error;
+    if (status !== EVM_OK) throw internalError('evm_live_match_batch', status);
+    return c.results;
+  }
+}
+
 module.exports = {
   Machine,
+  LiveMachine,
   PatternError,
   EventError,
   version,

@@ -12,6 +12,7 @@ files=(
   test/errors.test.js
   test/files.test.js
   test/lifecycle.test.js
+  test/live.test.js
   test/conformance.test.js
 )
 
@@ -39,7 +40,7 @@ trap 'rm -f "$log"' EXIT
 # The binding must load the library just built, not one named elsewhere.
 status=0
 env -u EVMATCH_LIB nice -n 10 node --test --test-reporter=tap "${files[@]}" >"$log" 2>&1 || status=$?
-grep -E '^# [a-z-]+\.jsonl: |^not ok|^# (tests|pass|fail|cancelled|skipped|todo) ' "$log" || true
+grep -E '^# [a-z-]+\.jsonl: |^# live conformance: |^not ok|^# (tests|pass|fail|cancelled|skipped|todo) ' "$log" || true
 tests=$(sed -n 's/^# tests \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 pass=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 fail=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)

@@ -33,6 +33,7 @@ test('version comes from evm_version and matches Cargo.toml', () => {
 test('the exports', () => {
   assert.deepEqual(Object.keys(evmatch).sort(), [
     'EventError',
+    'LiveMachine',
     'Machine',
     'PatternError',
     'libraryPath',
