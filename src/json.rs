@@ -382,24 +382,21 @@ impl<'a> Lexer<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         self.pos += 1;
         let start = self.pos;
-        // Fast path: no escape before the closing quote.
+        // Fast path: no escape before the closing quote, plain content.
         let rest = &self.src[self.pos..];
-        match memchr::memchr3(b'"', b'\\', 0x00, rest) {
-            Some(i) if rest[i] == b'"' => {
+        if let Some(i) = memchr::memchr2(b'"', b'\\', rest) {
+            if rest[i] == b'"' {
                 let raw = &rest[..i];
-                if raw.iter().any(|&c| c < 0x20) {
-                    let at = raw.iter().position(|&c| c < 0x20).unwrap();
-                    return self.err(SyntaxErrorKind::ControlChar, start + at);
+                if !raw.iter().any(|&c| c < 0x20) {
+                    if let Ok(s) = std::str::from_utf8(raw) {
+                        self.pos += i + 1;
+                        return Ok(Cow::Borrowed(s));
+                    }
                 }
-                let s = std::str::from_utf8(raw).map_err(|e| SyntaxError {
-                    kind: SyntaxErrorKind::InvalidUtf8,
-                    offset: start + e.valid_up_to(),
-                })?;
-                self.pos += i + 1;
-                return Ok(Cow::Borrowed(s));
             }
-            _ => {}
         }
+        // Byte by byte, reporting the first problem in document order (as
+        // the engine's scanner does).
         let mut buf: Vec<u8> = Vec::new();
         let mut seg = self.pos;
         loop {
@@ -418,21 +415,33 @@ impl<'a> Lexer<'a> {
                     seg = self.pos;
                 }
                 0x00..=0x1f => return self.err(SyntaxErrorKind::ControlChar, self.pos),
+                0x80..=0xff => {
+                    let len = match c {
+                        0xC2..=0xDF => 2,
+                        0xE0..=0xEF => 3,
+                        0xF0..=0xF4 => 4,
+                        _ => 0,
+                    };
+                    let ok = len > 0
+                        && self
+                            .src
+                            .get(self.pos..self.pos + len)
+                            .is_some_and(|ch| std::str::from_utf8(ch).is_ok());
+                    if !ok {
+                        return self.err(SyntaxErrorKind::InvalidUtf8, self.pos);
+                    }
+                    self.pos += len;
+                }
                 _ => self.pos += 1,
             }
         }
-        match String::from_utf8(buf) {
-            Ok(s) => Ok(Cow::Owned(s)),
-            Err(_) => {
-                // Find the first invalid byte in the raw input for the offset.
-                let raw = &self.src[start..self.pos];
-                let off = match std::str::from_utf8(raw) {
-                    Err(e) => start + e.valid_up_to(),
-                    Ok(_) => start,
-                };
-                self.err(SyntaxErrorKind::InvalidUtf8, off)
-            }
-        }
+        // Every byte was checked above, so this cannot fail.
+        String::from_utf8(buf)
+            .map(Cow::Owned)
+            .map_err(|_| SyntaxError {
+                kind: SyntaxErrorKind::InvalidUtf8,
+                offset: start,
+            })
     }
 
     fn hex4(&mut self) -> Result<u16, SyntaxError> {

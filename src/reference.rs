@@ -159,15 +159,70 @@ pub(crate) fn value_ref(v: &Value) -> ValueRef<'_> {
 }
 
 /// Whether one `$or` branch matches the flattened event.
+///
+/// The fields are searched in path order, backtracking over the leaves each
+/// could take. Fields whose leaves share no array can never conflict, so
+/// the fields are first split into such independent groups, each searched
+/// on its own (order kept inside a group; the `exists: false` rule only
+/// looks at fields of its own group, since others share no array with it).
 pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>], numeric: &NumericPaths) -> bool {
-    fn search(
-        branch: &Branch,
-        leaves: &[Leaf<'_>],
-        numeric: &NumericPaths,
-        i: usize,
-        membership: &[(u32, u32)],
-    ) -> bool {
-        let Some(field) = branch.fields.get(i) else {
+    let fields: Vec<&crate::pattern::Field> = branch.fields.iter().collect();
+    let leaves_of = |path: &str| {
+        let start = leaves.partition_point(|l| utf16_cmp(&l.path, path).is_lt());
+        &leaves[start
+            ..start
+                + leaves[start..]
+                    .iter()
+                    .take_while(|l| *l.path == *path)
+                    .count()]
+    };
+    // Group fields by shared array ids (a small union-find).
+    let mut group: Vec<usize> = (0..fields.len()).collect();
+    let mut owner: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    fn find(group: &mut [usize], mut i: usize) -> usize {
+        while group[i] != i {
+            i = group[i];
+        }
+        i
+    }
+    for (i, f) in fields.iter().enumerate() {
+        for leaf in leaves_of(&f.path) {
+            for &(array, _) in &leaf.membership {
+                let j = *owner.entry(array).or_insert(i);
+                let (a, b) = (find(&mut group, i), find(&mut group, j));
+                group[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..fields.len()).map(|i| find(&mut group, i)).collect();
+    let mut seen = Vec::new();
+    for &r in &roots {
+        if seen.contains(&r) {
+            continue;
+        }
+        seen.push(r);
+        let part: Vec<&crate::pattern::Field> = fields
+            .iter()
+            .zip(&roots)
+            .filter(|(_, &g)| g == r)
+            .map(|(f, _)| *f)
+            .collect();
+        if !search(&part, leaves, numeric, 0, &[]) {
+            return false;
+        }
+    }
+    true
+}
+
+fn search(
+    fields: &[&crate::pattern::Field],
+    leaves: &[Leaf<'_>],
+    numeric: &NumericPaths,
+    i: usize,
+    membership: &[(u32, u32)],
+) -> bool {
+    {
+        let Some(field) = fields.get(i) else {
             return true;
         };
         let start = leaves.partition_point(|l| utf16_cmp(&l.path, &field.path).is_lt());
@@ -185,17 +240,16 @@ pub(crate) fn branch_matches(branch: &Branch, leaves: &[Leaf<'_>], numeric: &Num
                 .matchers
                 .iter()
                 .any(|m| m.matches(value_ref(leaf.value), numeric_field))
-                && search(branch, leaves, numeric, i + 1, &merged)
+                && search(fields, leaves, numeric, i + 1, &merged)
             {
                 return true;
             }
         }
         if !any_consistent && field.matchers.contains(&Matcher::Exists(false)) {
-            return search(branch, leaves, numeric, i + 1, membership);
+            return search(fields, leaves, numeric, i + 1, membership);
         }
         false
     }
-    search(branch, leaves, numeric, 0, &[])
 }
 
 /// Whether a pattern matches a parsed event.

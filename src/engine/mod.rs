@@ -74,6 +74,9 @@ struct FieldIndex {
     wants_number: bool,
     /// Some anchor needs the fold of string hits here.
     wants_fold: bool,
+    /// The longest folded ignore-case operand anchored here, in bytes: only
+    /// that much of a value's fold is ever looked at.
+    max_fold: usize,
 }
 
 /// How selective an anchor would be (lower is better), or `None` when a
@@ -162,16 +165,19 @@ impl FieldIndex {
             Matcher::EqualsIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
+                self.max_fold = self.max_fold.max(fold.len());
                 self.folded_equals.edit(fold.into(), branch, insert);
             }
             Matcher::PrefixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
+                self.max_fold = self.max_fold.max(fold.len());
                 trie(&mut self.folded_prefix, &fold);
             }
             Matcher::SuffixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
+                self.max_fold = self.max_fold.max(fold.len());
                 trie(&mut self.folded_suffix, &fold);
             }
             Matcher::Wildcard(w) => {
@@ -218,13 +224,26 @@ impl FieldIndex {
                 self.prefix.prefixes_of(s.as_bytes(), f);
                 self.suffix.suffixes_of(s.as_bytes(), f);
                 if self.wants_fold {
+                    // Only the first and last `max_fold` bytes of the fold
+                    // matter, and a value much longer than every operand
+                    // cannot equal one (an accepted value is at most a few
+                    // bytes per operand byte): a long value is not folded
+                    // whole.
                     fold.clear();
-                    fold_into(s, fold);
-                    if let Some(bs) = self.folded_equals.get(&fold[..]) {
-                        bs.iter().for_each(|&b| f(b));
+                    if s.len() <= 4 * self.max_fold + 8 {
+                        fold_into(s, fold);
+                        if let Some(bs) = self.folded_equals.get(&fold[..]) {
+                            bs.iter().for_each(|&b| f(b));
+                        }
+                        self.folded_prefix.prefixes_of(fold, f);
+                        self.folded_suffix.suffixes_of(fold, f);
+                    } else {
+                        fold_window(s, self.max_fold, false, fold);
+                        self.folded_prefix.prefixes_of(fold, f);
+                        fold.clear();
+                        fold_window(s, self.max_fold, true, fold);
+                        self.folded_suffix.suffixes_of(fold, f);
                     }
-                    self.folded_prefix.prefixes_of(fold, f);
-                    self.folded_suffix.suffixes_of(fold, f);
                 }
                 if !self.ip.is_empty() {
                     if let Some(n) = ip_nibbles(s) {
@@ -329,6 +348,12 @@ pub(crate) struct EngineScratch {
     fold: Vec<u8>,
     membership: Vec<(u32, u32)>,
     stack: Vec<Choice>,
+    /// Union-find over a branch's fields, and per array of the event its
+    /// first field (stamped with `owner_gen`).
+    parent: Vec<u32>,
+    array_owner: Vec<(u32, u32)>,
+    owner_gen: u32,
+    order: Vec<u32>,
 }
 
 /// A backtracking point: field `i` of the branch chose a hit (or absence).
@@ -657,7 +682,74 @@ impl Engine {
                 false
             });
         }
-        self.verify_consistent(s, ev, b)
+        self.verify_components(s, ev, b)
+    }
+
+    /// Splits the branch's fields into groups that share no array (through
+    /// the trails of their hits) and searches each group on its own: fields
+    /// of different groups can never conflict, so the search need not try
+    /// their combinations (without this, k independent arrays of n elements
+    /// and a late conflict cost n^k). Within a group the fields keep their
+    /// path order, which the `exists: false` rule depends on.
+    fn verify_components(&self, s: &mut EngineScratch, ev: &[u8], b: &Branch) -> bool {
+        let n = b.fields.len();
+        let mut parent = std::mem::take(&mut s.parent);
+        parent.clear();
+        parent.extend(0..n as u32);
+        fn root(parent: &mut [u32], mut i: u32) -> u32 {
+            while parent[i as usize] != i {
+                parent[i as usize] = parent[parent[i as usize] as usize];
+                i = parent[i as usize];
+            }
+            i
+        }
+        let narrays = s.scan.array_count();
+        if s.array_owner.len() < narrays {
+            s.array_owner.resize(narrays, (0, 0));
+        }
+        s.owner_gen = s.owner_gen.wrapping_add(1);
+        if s.owner_gen == 0 {
+            s.array_owner.iter_mut().for_each(|o| *o = (0, 0));
+            s.owner_gen = 1;
+        }
+        let gen = s.owner_gen;
+        for (i, f) in b.fields.iter().enumerate() {
+            let mut h = Self::first_hit(s, f.field);
+            while h != NONE {
+                for &(array, _) in s.scan.trail(&s.scan.hits[h as usize]) {
+                    let owner = &mut s.array_owner[array as usize];
+                    if owner.0 != gen {
+                        *owner = (gen, i as u32);
+                    } else {
+                        let (a, c) = (root(&mut parent, owner.1), root(&mut parent, i as u32));
+                        if a != c {
+                            parent[a.max(c) as usize] = a.min(c);
+                        }
+                    }
+                }
+                h = s.next[h as usize];
+            }
+        }
+        let mut order = std::mem::take(&mut s.order);
+        let mut ok = true;
+        for r in 0..n as u32 {
+            if root(&mut parent, r) != r {
+                continue;
+            }
+            order.clear();
+            for i in r..n as u32 {
+                if root(&mut parent, i) == r {
+                    order.push(i);
+                }
+            }
+            if !self.verify_consistent(s, ev, b, &order) {
+                ok = false;
+                break;
+            }
+        }
+        s.order = order;
+        s.parent = parent;
+        ok
     }
 
     #[inline]
@@ -732,18 +824,24 @@ impl Engine {
     /// elements chosen so far, or absence when no hit of the field agrees
     /// and the field accepts `exists: false`. (When some hit agrees,
     /// absence is not an option; when none does, no hit can be chosen.)
-    fn verify_consistent(&self, s: &mut EngineScratch, ev: &[u8], b: &Branch) -> bool {
+    fn verify_consistent(
+        &self,
+        s: &mut EngineScratch,
+        ev: &[u8],
+        b: &Branch,
+        order: &[u32],
+    ) -> bool {
         let mut membership = std::mem::take(&mut s.membership);
         let mut stack = std::mem::take(&mut s.stack);
         membership.clear();
         stack.clear();
-        let n = b.fields.len();
+        let n = order.len();
         let result = 'search: loop {
             let i = stack.len();
             if i == n {
                 break true;
             }
-            let f = &b.fields[i];
+            let f = &b.fields[order[i] as usize];
             let mark = membership.len() as u32;
             let mut any_consistent = false;
             let mut h = Self::first_hit(s, f.field);
@@ -782,7 +880,7 @@ impl Engine {
                     break 'search false;
                 };
                 membership.truncate(c.mark as usize);
-                let fj = &b.fields[stack.len()];
+                let fj = &b.fields[order[stack.len()] as usize];
                 if self.choose(
                     s,
                     ev,
@@ -801,6 +899,37 @@ impl Engine {
         s.stack = stack;
         result
     }
+}
+
+/// Folds the shortest prefix (or, with `from_end`, suffix) of `s` whose
+/// fold is at least `min` bytes long, into `out`. Folding is per
+/// character, so this is a prefix (suffix) of the fold of `s`.
+fn fold_window(s: &str, min: usize, from_end: bool, out: &mut Vec<u8>) {
+    if !from_end {
+        let mut buf = [0u8; 4];
+        for c in s.chars() {
+            if out.len() >= min {
+                break;
+            }
+            fold_into(c.encode_utf8(&mut buf), out);
+        }
+        return;
+    }
+    // Find the start of the shortest suffix with a long enough fold.
+    let mut start = s.len();
+    let mut folded = 0usize;
+    for (i, c) in s.char_indices().rev() {
+        if folded >= min {
+            break;
+        }
+        folded += c
+            .to_uppercase()
+            .flat_map(char::to_lowercase)
+            .map(char::len_utf8)
+            .sum::<usize>();
+        start = i;
+    }
+    fold_into(&s[start..], out);
 }
 
 /// The value of a hit as the matchers see it; the number value is computed

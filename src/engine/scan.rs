@@ -63,6 +63,8 @@ pub(crate) struct ScanScratch {
     trail_copy: Option<(u32, u32)>,
     key: Vec<u8>,
     skip_stack: Vec<u8>,
+    /// Arrays entered on named paths in this event (ids are 0..this).
+    arrays: u32,
 }
 
 impl ScanScratch {
@@ -75,6 +77,11 @@ impl ScanScratch {
         } else {
             &ev[s..e]
         }
+    }
+
+    /// How many arrays on named paths the last event entered.
+    pub(crate) fn array_count(&self) -> usize {
+        self.arrays as usize
     }
 
     /// The array trail of a hit.
@@ -623,6 +630,7 @@ impl ScanScratch {
                 }
             }
         }
+        self.arrays = next_array;
         let q = ws(ev, p);
         if q < ev.len() {
             return Err(syntax(S::TrailingCharacters, q));

@@ -68,6 +68,26 @@ enum AbKind {
     Wildcard,
 }
 
+/// Messages quote pattern text (operator names, keys, operands), which may
+/// hold control characters; a message stays one line, so those are written
+/// as JSON escapes (`\n`, `\u0001`).
+fn one_line(msg: String) -> String {
+    if !msg.chars().any(char::is_control) {
+        return msg;
+    }
+    let mut out = String::with_capacity(msg.len() + 8);
+    for c in msg.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternError> {
     if text.len() > limits.max_pattern_len {
         return Err(PatternError::new(
@@ -157,7 +177,7 @@ impl<'a> Compiler<'a> {
 
     #[cold]
     fn barf(&self, kind: K, msg: impl Into<String>) -> PatternError {
-        PatternError::new(kind, msg, self.path_string(), self.at)
+        PatternError::new(kind, one_line(msg.into()), self.path_string(), self.at)
     }
 
     #[cold]
@@ -450,7 +470,7 @@ impl<'a> Compiler<'a> {
     fn check_complexity(&self, w: &Wildcard) -> Result<(), PatternError> {
         let limit = self.limits.max_wildcard_complexity;
         let budget = 100_000;
-        match w.complexity(budget) {
+        match w.complexity_up_to(budget, limit) {
             Some(c) if c <= limit => Ok(()),
             _ => Err(self.barf(
                 K::TooComplex,
@@ -787,6 +807,14 @@ mod tests {
             "Unexpected characters after the end of the document"
         );
         assert_eq!(err(""), "Filter is not an object");
+    }
+
+    #[test]
+    fn messages_stay_one_line() {
+        assert_eq!(
+            err("{\"n\":[{\"numeric\":[\"=\\n\",1]}]}"),
+            "Unrecognized numeric range operator: =\\n"
+        );
     }
 
     #[test]

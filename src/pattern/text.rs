@@ -166,7 +166,14 @@ impl Wildcard {
     /// than `budget` steps. Each active `*` state is a way the input so far
     /// can be split among the wildcards; the reference's complexity
     /// evaluator bounds the same blow-up.
+    #[cfg(test)]
     pub(crate) fn complexity(&self, budget: usize) -> Option<usize> {
+        self.complexity_up_to(budget, usize::MAX)
+    }
+
+    /// [`complexity`](Wildcard::complexity), stopping early (with the
+    /// count so far, above `limit`) once it exceeds `limit`.
+    pub(crate) fn complexity_up_to(&self, budget: usize, limit: usize) -> Option<usize> {
         // Units: literal bytes and stars; state i = units[..i] consumed.
         #[derive(Clone, Copy, PartialEq)]
         enum Unit {
@@ -205,6 +212,11 @@ impl Wildcard {
         if let Some(other) = (0u8..=255).find(|b| !alphabet.contains(b)) {
             alphabet.push(other);
         }
+        // Enough steps for long operands whose state sets stay small (a
+        // run without `*` is deterministic: length × alphabet steps), within
+        // a cap; operands whose sets grow run out of budget and count as too
+        // complex.
+        let budget = budget.max((16 * n * alphabet.len()).min(10_000_000));
         let mut start = vec![0];
         closure(&mut start);
         let mut seen = std::collections::HashSet::new();
@@ -242,6 +254,9 @@ impl Wildcard {
                     continue;
                 }
                 max = max.max(stars(&next));
+                if max > limit {
+                    return Some(max);
+                }
                 if seen.insert(next.clone()) {
                     queue.push_back(next);
                 }
@@ -298,5 +313,24 @@ mod tests {
         assert_eq!(c("/Users/*/dir/dir/dir/dir/dir/doc.txt"), 1);
         assert_eq!(c("arn:aws:events:us-east-1:*:event-bus/*"), 2);
         assert_eq!(c("*ab*ab*"), 3);
+    }
+}
+
+#[cfg(test)]
+mod long_operands {
+    use super::Wildcard;
+
+    #[test]
+    fn long_star_free_operands_are_not_too_complex() {
+        // Finding F4: 1,500 bytes of varied text used to exhaust a fixed
+        // exploration budget.
+        let text: String = (0..1500)
+            .map(|i| char::from(b'!' + (i * 7 % 90) as u8))
+            .filter(|&c| c != '*' && c != '\\')
+            .collect();
+        let w = Wildcard::parse(&format!("{text}*")).unwrap();
+        assert_eq!(w.complexity_up_to(100_000, 5), Some(1));
+        let w = Wildcard::parse(&text).unwrap();
+        assert_eq!(w.complexity_up_to(100_000, 5), Some(0));
     }
 }
