@@ -331,9 +331,12 @@ impl IntervalTree {
     #[inline]
     pub(crate) fn stab(&self, x: f64, f: &mut impl FnMut(u32)) {
         let k = self.narrow.partition_point(|iv| iv.lo <= x);
-        let floor = x - self.narrow_width;
         for iv in self.narrow[..k].iter().rev() {
-            if iv.lo < floor {
+            // Not `iv.lo < x - width`: that subtraction rounds, and can
+            // cut off an interval whose upper bound is `x` (finding F6).
+            // Rounding is monotonic, so `lo <= x <= hi` implies
+            // `fl(x - lo) <= fl(hi - lo) <= width`.
+            if x - iv.lo > self.narrow_width {
                 break;
             }
             if iv.hi >= x {
@@ -481,6 +484,21 @@ mod tests {
 #[cfg(test)]
 mod stab_cost {
     use super::*;
+
+    #[test]
+    fn upper_bounds_are_inside() {
+        // Finding F6: 0.1 - 0.999e-1... rounding cut off [1e-6, 0.1] at 0.1.
+        for (lo, hi) in [(1e-6, 0.1), (9.09, 164.0), (4.19, 30.2), (0.001, 1.0)] {
+            let mut t = IntervalTree::default();
+            t.push(Iv { lo, hi, item: 7 });
+            t.build();
+            for x in [lo, hi] {
+                let mut got = Vec::new();
+                t.stab(x, &mut |i| got.push(i));
+                assert_eq!(got, [7], "[{lo}, {hi}] at {x}");
+            }
+        }
+    }
 
     #[test]
     fn narrow_intervals_stab_few() {
