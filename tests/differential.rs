@@ -171,10 +171,19 @@ fn matcher(r: &mut Rng) -> String {
         16 => {
             let ops = [">", ">=", "<", "<="];
             let a = r.pick(NUMBERS);
-            match r.below(3) {
+            match r.below(4) {
                 0 => format!("{{\"numeric\":[\"=\",{a}]}}"),
                 1 => format!("{{\"numeric\":[\"{}\",{a}]}}", ops[r.below(4)]),
-                _ => format!("{{\"numeric\":[\">\",-1e9,\"<=\",{a}]}}"),
+                2 => format!("{{\"numeric\":[\">\",-1e9,\"<=\",{a}]}}"),
+                _ => {
+                    // Two bounds from the vocabulary (narrow ranges whose
+                    // ends are event values; "Bottom must be less than top"
+                    // when they come out in the wrong order).
+                    let b = r.pick(NUMBERS);
+                    let lo = [">", ">="][r.below(2)];
+                    let hi = ["<", "<="][r.below(2)];
+                    format!("{{\"numeric\":[\"{lo}\",{a},\"{hi}\",{b}]}}")
+                }
             }
         }
         17 => format!(
