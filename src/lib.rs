@@ -3,7 +3,14 @@
 //! with exactly EventBridge's semantics.
 //!
 //! Many named rules are compiled into one [`Machine`]; the machine is run
-//! over the raw bytes of each event and says which rules match.
+//! over the raw bytes of each event and says which rules match. One pass
+//! over the bytes validates the event and collects only the values at paths
+//! some rule names (nothing is copied); per-field indexes (hash tables,
+//! length-grouped prefix and suffix tables, numeric interval indexes, IP
+//! ranges) turn those values into the few candidate rules, which are then
+//! verified, with array consistency. Matching cost follows the event and
+//! the rules that match, not the number of rules, and does not allocate
+//! once a [`Scratch`] is warm.
 //!
 //! # Contents
 //!
@@ -60,6 +67,11 @@
 //! * [`Machine::matches`] is the convenient form; [`Machine::find`] and
 //!   [`Machine::for_each_match`] reuse a caller-owned [`Scratch`] and
 //!   caller-owned output.
+//! * [`LiveMachine`] holds a rule set that a writer changes (add, remove,
+//!   replace) while readers on other threads keep matching, each event
+//!   against one whole version.
+//! * [`MachineBuilder::trusted_input`] skips validating the parts of events
+//!   that no rule names, for input known to be valid JSON.
 //! * [`Pattern::parse`] validates one pattern on its own.
 //! * [`reference`](mod@reference) is a plain interpreter of the same semantics, kept as
 //!   the oracle the fast engine is tested against.

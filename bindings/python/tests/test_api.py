@@ -398,12 +398,13 @@ def test_from_file(tmp_path):
 
 def test_from_file_examples(repo):
     """examples/: the same results as `evmatch match --rules examples/rules.json
-    examples/events.jsonl` (event 8 is cut short, so it is refused)."""
+    examples/events.jsonl`, and examples/bad-events.jsonl (whose second event
+    is cut short, so it is refused)."""
     m = evmatch.Machine.from_file(repo / "examples" / "rules.json")
     lines = (repo / "examples" / "events.jsonl").read_bytes().splitlines()
     events = [line for line in lines if line.strip()]
     got = m.matches_many(events, errors="return")
-    assert got[:8] + got[9:] == [
+    assert got == [
         ["ec2-instance-stopped"],
         [],
         ["s3-csv-uploaded"],
@@ -414,8 +415,12 @@ def test_from_file_examples(repo):
         ["guardduty-urgent-finding"],
         ["large-order"],
     ]
-    assert isinstance(got[8], evmatch.EventError)
-    assert (got[8].message, got[8].offset, got[8].index) == ("Unexpected end of input", 269, 8)
+    bad = (repo / "examples" / "bad-events.jsonl").read_bytes().splitlines()
+    got = m.matches_many([line for line in bad if line.strip()], errors="return")
+    assert got[0] == ["ec2-instance-stopped"]
+    assert isinstance(got[1], evmatch.EventError)
+    assert (got[1].message, got[1].offset, got[1].index) == ("Unexpected end of input", 269, 1)
+    assert isinstance(got[2], evmatch.EventError)
 
 
 def test_from_file_empty_object(tmp_path):
