@@ -100,24 +100,6 @@ fn normalize(text: &str) -> Option<Decimal> {
     })
 }
 
-/// A fixed buffer that `write!` can print into without allocating.
-struct StackBuf {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl std::fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// Whether a token is short, has no exponent, and has at most 15
 /// significant digits.
 fn is_short_plain(text: &[u8]) -> bool {
@@ -168,17 +150,13 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     if v == 0.0 {
         return if tok.len == 0 { Some(0.0) } else { None };
     }
-    // Rust prints the shortest representation that round-trips and, among
-    // those, the one closest to the double (as Java's `Double.toString`
-    // does). (The `ryu` crate was tried: it sometimes picks the other of
-    // two shortest forms, e.g. -981446413237567.2 for ...567.3.)
-    let mut buf = StackBuf {
-        buf: [0; 40],
-        len: 0,
-    };
-    use std::fmt::Write;
-    write!(buf, "{:e}", v).ok()?;
-    let shortest = std::str::from_utf8(&buf.buf[..buf.len]).ok()?;
+    // The reference compares against Java's `Double.toString`: the shortest
+    // decimal that round-trips, the closest to the double among those, and
+    // on a tie the one whose last digit is even. ryu chooses the same way
+    // (core's formatter breaks ties the other way: -981446413237567.25 is
+    // ...567.2 for Java and ryu, ...567.3 for core).
+    let mut buf = ryu::Buffer::new();
+    let shortest = buf.format_finite(v);
     if normalize(shortest).as_ref() == Some(&tok) {
         Some(v)
     } else {
@@ -216,6 +194,7 @@ mod tests {
 
     #[test]
     fn shortest_forms_are_representable_and_longer_ones_not() {
+        let mut ties = 0;
         let mut x: u64 = 0x1234_5678_9abc_def1;
         for _ in 0..20_000 {
             x ^= x << 13;
@@ -226,12 +205,22 @@ mod tests {
                 continue;
             }
             let want = if v == 0.0 { 0.0 } else { v };
-            for t in [format!("{v:e}"), format!("{v:E}"), format!("{v}")] {
+            let mut buf = ryu::Buffer::new();
+            let short = buf.format_finite(v).to_string();
+            for t in [short.clone(), short.to_uppercase()] {
                 assert_eq!(comparable(&t), Some(want), "{t}");
+            }
+            // Core's shortest form equals ryu's except on ties.
+            let core = format!("{v:e}");
+            if comparable(&core).is_none() {
+                ties += 1;
             }
             // One more significant digit is a different decimal value: not
             // this double (it may be the shortest form of another one).
             let e = format!("{v:e}");
+            if comparable(&e).is_none() {
+                continue;
+            }
             let (m, exp) = e.split_once('e').unwrap();
             let longer = if m.contains('.') {
                 format!("{m}1e{exp}")
@@ -240,6 +229,19 @@ mod tests {
             };
             assert_ne!(comparable(&longer), Some(want), "{longer}");
         }
+        assert!(ties < 100, "{ties} ties");
+    }
+
+    #[test]
+    fn ties_round_to_even_as_java_does() {
+        // -981446413237567.25 is exactly halfway between ...567.2 and
+        // ...567.3; Java's Double.toString gives ...567.2.
+        assert_eq!(
+            comparable("-981446413237567.2"),
+            Some(-981_446_413_237_567.2)
+        );
+        assert_eq!(comparable("-981446413237567.3"), None);
+        assert_eq!(comparable("-981446413237567.25"), None);
     }
 
     #[test]
