@@ -90,7 +90,10 @@ fn match_examples() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
     assert_eq!(lines[0], r#"["ec2-instance-stopped"]"#);
-    assert_eq!(lines[1], r#"{"error": "Unexpected end of input", "offset": 269}"#);
+    assert_eq!(
+        lines[1],
+        r#"{"error": "Unexpected end of input", "offset": 269}"#
+    );
     assert!(lines[2].starts_with(r#"{"error": "#), "{out}");
     assert_eq!(status(&o), 3);
 }
