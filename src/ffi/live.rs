@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::handles::{evm_builder, evm_error, evm_scratch, evm_status, NEXT_MACHINE_ID};
 use super::panic::{guard, guard_or};
-use super::{bytes, report};
+use super::{batch_arrays, bytes, report};
 use crate::LiveMachine;
 
 use evm_status::{
@@ -398,29 +398,11 @@ pub unsafe extern "C" fn evm_live_match_batch(
         if s.machine_id != l.id {
             return EVM_INVALID_ARGUMENT;
         }
-        if n_events >= isize::MAX as usize / std::mem::size_of::<usize>() {
-            return EVM_INVALID_ARGUMENT;
-        }
-        let (events, lens): (&[*const u8], &[usize]) = if n_events == 0 {
-            (&[], &[])
-        } else {
-            if events.is_null() || lens.is_null() {
-                return EVM_NULL_ARGUMENT;
-            }
-            // SAFETY: non-NULL and readable for `n_events` entries.
-            unsafe {
-                (
-                    std::slice::from_raw_parts(events, n_events),
-                    std::slice::from_raw_parts(lens, n_events),
-                )
-            }
+        // SAFETY: the arrays meet this function's contract.
+        let (events, lens) = match unsafe { batch_arrays(events, lens, n_events) } {
+            Ok(el) => el,
+            Err(st) => return st,
         };
-        if events.iter().any(|e| e.is_null()) {
-            return EVM_NULL_ARGUMENT;
-        }
-        if lens.iter().any(|&len| len > isize::MAX as usize) {
-            return EVM_INVALID_ARGUMENT;
-        }
         let Some(mut lock) = s.lock() else {
             return EVM_INVALID_ARGUMENT;
         };

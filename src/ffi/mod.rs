@@ -62,6 +62,43 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], evm_status> 
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// The event pointer and length arrays of a batch call, checked: no NULL
+/// array (unless empty) or event, sizes within isize.
+///
+/// # Safety
+///
+/// Non-NULL `events` and `lens` must be readable for `n` entries for `'a`.
+pub(crate) unsafe fn batch_arrays<'a>(
+    events: *const *const u8,
+    lens: *const usize,
+    n: usize,
+) -> Result<(&'a [*const u8], &'a [usize]), evm_status> {
+    if n >= isize::MAX as usize / std::mem::size_of::<usize>() {
+        return Err(EVM_INVALID_ARGUMENT);
+    }
+    if n == 0 {
+        return Ok((&[], &[]));
+    }
+    if events.is_null() || lens.is_null() {
+        return Err(EVM_NULL_ARGUMENT);
+    }
+    // SAFETY: non-NULL and readable for `n` entries by the caller's
+    // contract; the size fits in isize (checked above).
+    let (events, lens) = unsafe {
+        (
+            std::slice::from_raw_parts(events, n),
+            std::slice::from_raw_parts(lens, n),
+        )
+    };
+    if events.iter().any(|e| e.is_null()) {
+        return Err(EVM_NULL_ARGUMENT);
+    }
+    if lens.iter().any(|&l| l > isize::MAX as usize) {
+        return Err(EVM_INVALID_ARGUMENT);
+    }
+    Ok((events, lens))
+}
+
 /// Hands `err` to the caller through `err_out` when it is not NULL.
 ///
 /// # Safety
@@ -571,30 +608,11 @@ pub unsafe extern "C" fn evm_match_batch(
         if offsets_out.is_null() || needed_out.is_null() || (ids_out.is_null() && ids_cap != 0) {
             return EVM_NULL_ARGUMENT;
         }
-        if n_events >= isize::MAX as usize / std::mem::size_of::<usize>() {
-            return EVM_INVALID_ARGUMENT;
-        }
-        let (events, lens): (&[*const u8], &[usize]) = if n_events == 0 {
-            (&[], &[])
-        } else {
-            if events.is_null() || lens.is_null() {
-                return EVM_NULL_ARGUMENT;
-            }
-            // SAFETY: non-NULL and readable for `n_events` entries by the
-            // caller's contract; the size fits in isize (checked above).
-            unsafe {
-                (
-                    std::slice::from_raw_parts(events, n_events),
-                    std::slice::from_raw_parts(lens, n_events),
-                )
-            }
+        // SAFETY: the arrays meet this function's contract.
+        let (events, lens) = match unsafe { batch_arrays(events, lens, n_events) } {
+            Ok(el) => el,
+            Err(st) => return st,
         };
-        if events.iter().any(|e| e.is_null()) {
-            return EVM_NULL_ARGUMENT;
-        }
-        if lens.iter().any(|&l| l > isize::MAX as usize) {
-            return EVM_INVALID_ARGUMENT;
-        }
         let Some(mut lock) = s.lock() else {
             return EVM_INVALID_ARGUMENT;
         };
