@@ -238,6 +238,10 @@ enum evm_status evm_machine_rule_count(const struct evm_machine *machine, size_t
  * bytes are followed by a NUL byte, so `*ptr_out` is also a C string (cut
  * short if the name itself holds a NUL).
  *
+ * Rule indexes are 0, 1, 2, ... in the order the names were first added
+ * to the builder (adding a pattern under an existing name keeps its
+ * index); the match functions report rules in increasing index order.
+ *
  * Ownership: the name belongs to the machine and lives until
  * `evm_machine_free`; do not free it. `len_out` may be NULL.
  * Thread-safe.
