@@ -395,8 +395,15 @@ def test_readers_match_while_a_writer_updates():
     errors: list[BaseException] = []
     stop = threading.Event()
 
+    def wait_for_readers(k: int) -> None:
+        target = len(seen) + k
+        deadline = time.monotonic() + 5
+        while len(seen) < target and time.monotonic() < deadline and not errors:
+            time.sleep(0.0005)
+
     def writer() -> None:
         rules = list(base)
+        wait_for_readers(4)
         try:
             for step in range(200):
                 k = step % 25
@@ -417,6 +424,10 @@ def test_readers_match_while_a_writer_updates():
                 if step % 40 == 39:
                     rules = list(base)
                     history[lm.replace(rules)] = list(rules)
+                # Let the readers catch up now and then, so they see many
+                # versions even when the scheduler favours this thread.
+                if step % 4 == 0:
+                    wait_for_readers(2)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
         finally:
