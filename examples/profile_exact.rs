@@ -13,7 +13,8 @@ fn main() {
         b.add_rule(k, v.to_string()).unwrap();
     }
     let m = b.build();
-    let file = std::env::var("EVMATCH_EVENTS").unwrap_or_else(|_| "target/bench-data/citylots2.jsonl".into());
+    let file = std::env::var("EVMATCH_EVENTS")
+        .unwrap_or_else(|_| "target/bench-data/citylots2.jsonl".into());
     let data = std::fs::read(file).unwrap();
     let lines: Vec<&[u8]> = data
         .split(|&c| c == b'\n')
