@@ -314,6 +314,13 @@ fn number_end(ev: &[u8], mut p: usize) -> Result<usize, EventError> {
         }
         p = q;
     }
+    // A letter right after a number is part of a bad token (as the
+    // reference's tokenizer reports it), not trailing text.
+    if let Some(&c) = ev.get(p) {
+        if c.is_ascii_alphanumeric() || c == b'.' || c == b'_' {
+            return Err(syntax(S::UnexpectedChar(c), p));
+        }
+    }
     Ok(p)
 }
 
