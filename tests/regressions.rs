@@ -16,14 +16,7 @@
 //!
 //! Every case runs even when an earlier one fails; the test then lists the
 //! failures. An empty directory (only the README) passes.
-//!
-//! Findings that are not fixed yet (F1, F6 in fuzz/README.md) are
-//! tolerated, exactly as the fuzz targets tolerate them, so that this test
-//! passes meanwhile. The ignored test `strict_replay` replays everything without
-//! the tolerances: once it passes, the fixes are in and the tolerances can
-//! go (`cargo test --test regressions -- --ignored`).
 
-use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -82,86 +75,6 @@ fn sorted(v: Vec<&str>) -> Vec<String> {
     let mut v: Vec<String> = v.into_iter().map(String::from).collect();
     v.sort();
     v
-}
-
-thread_local! {
-    /// Set by the `strict` test: no tolerance for open findings.
-    static STRICT: Cell<bool> = const { Cell::new(false) };
-}
-
-fn strict() -> bool {
-    STRICT.with(Cell::get)
-}
-
-/// Finding F1 (fuzz/README.md): in a string that holds bytes that are not
-/// UTF-8, the engine reports "Invalid UTF-8" at the first bad byte while the
-/// reference's tokenizer reports a later error of the same string.
-fn known_offset_gap(machine: &EventError, reference: &EventError) -> bool {
-    !strict()
-        && machine.kind() == reference.kind()
-        && machine.message() == "Invalid UTF-8"
-        && machine.offset() < reference.offset()
-}
-
-/// Finding F6 (fuzz/README.md): the engine's interval index misses a
-/// two-sided `numeric` range when the event's number is (within rounding)
-/// its upper bound. Whether F6 explains that the machine misses rule
-/// `name`: one of its patterns has a four-element `numeric` array and the
-/// event holds a number within 1e-9 (relative) of one of its bounds.
-fn f6_explains(rules: &[(String, Vec<u8>)], name: &str, event: &[u8]) -> bool {
-    use serde_json::Value;
-    fn bounds(v: &Value, out: &mut Vec<f64>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    if k == "numeric" {
-                        if let Some(a) = x.as_array().filter(|a| a.len() == 4) {
-                            out.extend(a.iter().filter_map(Value::as_f64));
-                        }
-                    }
-                    bounds(x, out);
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| bounds(x, out)),
-            _ => {}
-        }
-    }
-    fn numbers(v: &Value, out: &mut Vec<f64>) {
-        match v {
-            Value::Number(n) => out.extend(n.as_f64()),
-            Value::Object(m) => m.values().for_each(|x| numbers(x, out)),
-            Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
-            _ => {}
-        }
-    }
-    let mut b = Vec::new();
-    for (n, p) in rules {
-        if n == name {
-            if let Ok(v) = serde_json::from_slice::<Value>(p) {
-                bounds(&v, &mut b);
-            }
-        }
-    }
-    let mut xs = Vec::new();
-    if let Ok(v) = serde_json::from_slice::<Value>(event) {
-        numbers(&v, &mut xs);
-    }
-    xs.iter().any(|x| {
-        b.iter()
-            .any(|b| (x - b).abs() <= 1e-9 * b.abs().max(1e-300))
-    })
-}
-
-/// Machine answer `got` equals the reference's `want`, or (not strict)
-/// misses only rules that F6 explains.
-fn same_or_f6(rules: &[(String, Vec<u8>)], event: &[u8], got: &[String], want: &[String]) -> bool {
-    got == want
-        || (!strict()
-            && got.iter().all(|g| want.contains(g))
-            && want
-                .iter()
-                .filter(|w| !got.contains(w))
-                .all(|w| f6_explains(rules, w, event)))
 }
 
 const EVENTS: &[&[u8]] = &[
@@ -233,7 +146,7 @@ fn check_scan(data: &[u8]) {
     match (&ours, r.matches(data)) {
         (Ok(g), Ok(w)) => assert_eq!(sorted(g.clone()), w),
         (Err(g), Err(w)) => assert!(
-            (g.kind(), g.offset()) == (w.kind(), w.offset()) || known_offset_gap(g, &w),
+            (g.kind(), g.offset()) == (w.kind(), w.offset()),
             "machine {g:?}, reference {w:?}"
         ),
         (g, w) => panic!("machine {g:?}, reference {w:?}"),
@@ -296,19 +209,16 @@ fn differential(data: &[u8]) -> (Reference, Vec<Result<Vec<String>, EventError>>
             .map(|()| sorted(ids.iter().map(|&id| m.rule_name(id)).collect()));
         let show = String::from_utf8_lossy(ev);
         match (&got, &want) {
-            (Ok(g), Ok(w)) => assert!(
-                same_or_f6(&rules, ev, g, w),
-                "event {show}: machine {g:?}, reference {w:?}"
-            ),
+            (Ok(g), Ok(w)) => assert!(g == w, "event {show}: machine {g:?}, reference {w:?}"),
             (Err(g), Err(w)) => assert!(
-                (g.kind(), g.offset()) == (w.kind(), w.offset()) || known_offset_gap(g, w),
+                (g.kind(), g.offset()) == (w.kind(), w.offset()),
                 "event {show}: machine {g:?}, reference {w:?}"
             ),
             _ => panic!("event {show}: machine {got:?}, reference {want:?}"),
         }
         let tr = t.matches(ev).map(sorted);
         if let Ok(w) = &want {
-            let ok = matches!(&tr, Ok(g) if same_or_f6(&rules, ev, g, w));
+            let ok = matches!(&tr, Ok(g) if g == w);
             assert!(ok, "trusted machine, event {show}: {tr:?}, reference {w:?}");
         }
         answers.push(want);
@@ -421,7 +331,7 @@ fn check_ffi(data: &[u8]) {
                 Ok(w) => {
                     let got = to_names(&ids[..n]);
                     assert!(
-                        st == 0 && same_or_f6(&rules, ev, &got, w),
+                        st == 0 && &got == w,
                         "evm_match {st} {got:?}, reference {w:?}"
                     );
                 }
@@ -453,7 +363,7 @@ fn check_ffi(data: &[u8]) {
             let got = to_names(&ids[offsets[i]..offsets[i + 1]]);
             match want {
                 Ok(w) => assert!(
-                    status[i] == 0 && same_or_f6(&rules, &events[i], &got, w),
+                    status[i] == 0 && &got == w,
                     "batch event {i}: {} {got:?}, reference {w:?}",
                     status[i]
                 ),
@@ -484,24 +394,6 @@ fn differential_regressions() {
 #[test]
 fn ffi_regressions() {
     replay("ffi", check_ffi);
-}
-
-#[test]
-#[ignore = "open findings F1 and F6 (fuzz/README.md) still fail without their tolerances"]
-fn strict_replay() {
-    STRICT.with(|s| s.set(true));
-    let mut failed = Vec::new();
-    for (t, check) in [
-        ("compile", check_compile as fn(&[u8])),
-        ("scan", check_scan),
-        ("differential", check_differential),
-        ("ffi", check_ffi),
-    ] {
-        if let Err(e) = catch_unwind(|| replay(t, check)) {
-            failed.push(e.downcast_ref::<String>().cloned().unwrap_or_default());
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
 #[test]
