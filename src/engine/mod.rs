@@ -6,14 +6,20 @@
 //!    dotted field path some rule names. The scanner walks member names
 //!    through it and skips, unread, every value whose path no rule names;
 //! 2. per field, **value indexes** ([`index`]): hash tables for exact
-//!    strings and numbers, byte tries for prefixes and suffixes (and their
-//!    case-folded forms, and wildcards' literal ends), an interval tree for
-//!    numeric ranges, a hex-digit trie for IP ranges. Each `$or` branch of
-//!    each rule is *anchored* on its most selective field; a value found at
-//!    that field yields the branches whose anchor it may satisfy;
+//!    strings and numbers; hash tables grouped by key length for prefixes
+//!    and suffixes (and their case-folded forms, wildcards' literal ends and
+//!    the common hex-digit prefix of IP ranges), one probe per length; a
+//!    sorted array plus an interval tree for numeric ranges. Each `$or`
+//!    branch of each rule is *anchored* on its most selective field; a value
+//!    found at that field yields the branches whose anchor it may satisfy
+//!    (a superset: the indexes only filter);
 //! 3. **branch verification**: a candidate branch is checked field by field
 //!    against the values the scan found, with array consistency, by a
-//!    backtracking search on an explicit stack.
+//!    backtracking search on an explicit stack, run separately on groups of
+//!    fields that share no array.
+//!
+//! The pieces are shared (`Arc`) and copied on write, so that a
+//! [`LiveMachine`](crate::LiveMachine) update costs the change.
 //!
 //! Matching therefore costs one pass over the event bytes, plus work for
 //! the values found at named paths and for the branches they make
@@ -135,7 +141,7 @@ impl FieldIndex {
     /// Adds (or removes) the anchor matcher `m` of `branch`.
     fn edit(&mut self, m: &Matcher, branch: u32, insert: bool) {
         let mut fold = Vec::new();
-        let trie = |t: &mut LenIndex, key: &[u8]| {
+        let edit = |t: &mut LenIndex, key: &[u8]| {
             if insert {
                 t.insert(key, branch)
             } else {
@@ -160,8 +166,8 @@ impl FieldIndex {
                     remove_item(list, branch);
                 }
             }
-            Matcher::Prefix(p) => trie(&mut self.prefix, p.as_bytes()),
-            Matcher::Suffix(p) => trie(&mut self.suffix, p.as_bytes()),
+            Matcher::Prefix(p) => edit(&mut self.prefix, p.as_bytes()),
+            Matcher::Suffix(p) => edit(&mut self.suffix, p.as_bytes()),
             Matcher::EqualsIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
@@ -172,20 +178,20 @@ impl FieldIndex {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
                 self.max_fold = self.max_fold.max(fold.len());
-                trie(&mut self.folded_prefix, &fold);
+                edit(&mut self.folded_prefix, &fold);
             }
             Matcher::SuffixIgnoreCase(c) => {
                 self.wants_fold = true;
                 fold_into(&c.operand(), &mut fold);
                 self.max_fold = self.max_fold.max(fold.len());
-                trie(&mut self.folded_suffix, &fold);
+                edit(&mut self.folded_suffix, &fold);
             }
             Matcher::Wildcard(w) => {
                 let first = &w.parts[0];
                 if !first.is_empty() {
-                    trie(&mut self.prefix, first.as_bytes());
+                    edit(&mut self.prefix, first.as_bytes());
                 } else {
-                    trie(&mut self.suffix, w.parts[w.parts.len() - 1].as_bytes());
+                    edit(&mut self.suffix, w.parts[w.parts.len() - 1].as_bytes());
                 }
             }
             Matcher::Numeric(iv) => {
@@ -207,7 +213,7 @@ impl FieldIndex {
                     .zip(&r.top)
                     .take_while(|(a, b)| a == b)
                     .count();
-                trie(&mut self.ip, &r.bottom[..common]);
+                edit(&mut self.ip, &r.bottom[..common]);
             }
             _ => unreachable!("only indexable matchers anchor"),
         }

@@ -1,4 +1,4 @@
-//! The C ABI of [`LiveMachine`](crate::LiveMachine): a rule set that
+//! The C ABI of [`LiveMachine`]: a rule set that
 //! changes while other threads match.
 
 use std::ffi::{c_char, c_int, c_void};

@@ -171,7 +171,7 @@ impl Wildcard {
         self.complexity_up_to(budget, usize::MAX)
     }
 
-    /// [`complexity`](Wildcard::complexity), stopping early (with the
+    /// The complexity (most active `*` states), stopping early (with the
     /// count so far, above `limit`) once it exceeds `limit`.
     pub(crate) fn complexity_up_to(&self, budget: usize, limit: usize) -> Option<usize> {
         // Units: literal bytes and stars; state i = units[..i] consumed.
