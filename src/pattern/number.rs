@@ -6,16 +6,10 @@
 //! `300.0` and `3e2` qualify; `0.30000000000000001`, `9007199254740993` and
 //! `1e400` do not. `-0` is the same number as `0`.
 
-/// A decimal in normal form, `0.d1d2…dn × 10^exp` with no leading or
-/// trailing zero digit, for decimals of at most 17 significant digits (all
-/// that a double's shortest form can have). Zero has no digits.
-#[derive(Debug, PartialEq, Eq)]
-struct Decimal {
-    negative: bool,
-    digits: [u8; 17],
-    len: usize,
-    exp: i64,
-}
+/// A decimal in normal form: `mantissa × 10^exp` with no trailing zero in
+/// the mantissa, for decimals of at most 17 significant digits (all that a
+/// double's shortest form can have). Zero is `(false, 0, 0)`.
+type Decimal = (bool, u64, i64);
 
 /// Normalizes a JSON number token (already validated), or `None` when it
 /// has more than 17 significant digits. Never allocates.
@@ -26,48 +20,42 @@ fn normalize(text: &str) -> Option<Decimal> {
     if negative {
         i += 1;
     }
-    let mut digits = [0u8; 17];
-    let mut len = 0usize;
-    // Zeros seen after the last non-zero digit, not yet stored.
-    let mut pending_zeros = 0usize;
-    let mut seen_nonzero = false;
-    // Position of the first significant digit relative to the point.
-    let mut exp: i64 = 0;
+    let mut mantissa: u64 = 0;
+    let mut sig = 0u32;
+    // Zeros after the last non-zero digit, not yet in the mantissa.
+    let mut pending = 0u32;
+    // Digits after the decimal point.
+    let mut frac: i64 = 0;
     let mut in_frac = false;
     while i < b.len() {
         let c = b[i];
-        match c {
-            b'0'..=b'9' => {
-                if !seen_nonzero {
-                    if c == b'0' {
-                        if in_frac {
-                            exp -= 1;
-                        }
-                        i += 1;
-                        continue;
-                    }
-                    seen_nonzero = true;
-                }
-                if !in_frac {
-                    exp += 1;
-                }
-                if c == b'0' {
-                    pending_zeros += 1;
-                } else {
-                    if len + pending_zeros + 1 > 17 {
-                        return None;
-                    }
-                    len += pending_zeros; // the zeros stay 0 in `digits`
-                    pending_zeros = 0;
-                    digits[len] = c - b'0';
-                    len += 1;
-                }
+        if c.is_ascii_digit() {
+            if in_frac {
+                frac += 1;
             }
-            b'.' => in_frac = true,
-            _ => break, // the exponent
+            if c == b'0' {
+                if sig > 0 {
+                    pending += 1;
+                }
+            } else {
+                if sig + pending + 1 > 17 {
+                    return None;
+                }
+                for _ in 0..pending {
+                    mantissa *= 10;
+                }
+                mantissa = mantissa * 10 + (c - b'0') as u64;
+                sig += pending + 1;
+                pending = 0;
+            }
+        } else if c == b'.' {
+            in_frac = true;
+        } else {
+            break; // the exponent
         }
         i += 1;
     }
+    let mut exp: i64 = 0;
     if i < b.len() {
         // 'e' or 'E', optional sign, digits.
         i += 1;
@@ -76,28 +64,23 @@ fn normalize(text: &str) -> Option<Decimal> {
             neg = b[i] == b'-';
             i += 1;
         }
-        let mut e: i64 = 0;
         while i < b.len() {
             // Saturate: anything this large is far outside the double range.
-            e = e.saturating_mul(10).saturating_add((b[i] - b'0') as i64);
+            exp = exp.saturating_mul(10).saturating_add((b[i] - b'0') as i64);
             i += 1;
         }
-        exp = exp.saturating_add(if neg { -e } else { e });
+        if neg {
+            exp = -exp;
+        }
     }
-    if len == 0 {
-        return Some(Decimal {
-            negative: false,
-            digits,
-            len: 0,
-            exp: 0,
-        });
+    if mantissa == 0 {
+        return Some((false, 0, 0));
     }
-    Some(Decimal {
+    Some((
         negative,
-        digits,
-        len,
-        exp,
-    })
+        mantissa,
+        exp.saturating_sub(frac).saturating_add(pending as i64),
+    ))
 }
 
 /// Whether a token is short, has no exponent, and has at most 15
@@ -148,7 +131,7 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     // More than 17 significant digits: never a shortest form.
     let tok = normalize(text)?;
     if v == 0.0 {
-        return if tok.len == 0 { Some(0.0) } else { None };
+        return if tok.1 == 0 { Some(0.0) } else { None };
     }
     // The reference compares against Java's `Double.toString`: the shortest
     // decimal that round-trips, the closest to the double among those, and
