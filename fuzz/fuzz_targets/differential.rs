@@ -2,7 +2,8 @@
 //! reference evaluator ([`evmatch::reference::Reference`]) on generated rule
 //! sets and events (see `gen.rs` for the two input modes). They must agree
 //! exactly on which rules compile, on which events are valid, on the error
-//! kind and offset of invalid events, and on the match sets of valid ones.
+//! kind and offset of invalid events (not the message: finding F7), and
+//! on the match sets of valid ones.
 //! The same rules in a `trusted_input(true)` machine must give the same
 //! matches on every valid event, and never panic on invalid ones. One
 //! scratch is reused across the case's events, and `matches` (fresh
