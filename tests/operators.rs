@@ -400,6 +400,17 @@ fn bad_events() {
             String::from_utf8_lossy(event)
         );
     }
+    // The engine words syntax errors as the reference does (finding F7).
+    for ev in [&b"0n"[..], b"true1", b"null0", b"{\"a\": true1}"] {
+        let want = evmatch::reference::Reference::new()
+            .matches(ev)
+            .unwrap_err();
+        let got = m.matches(ev).unwrap_err();
+        assert_eq!(
+            (got.message(), got.offset()),
+            (want.message(), want.offset())
+        );
+    }
     // Invalid JSON in a field no rule names is still an error.
     assert!(m.matches(br#"{"a": "x", "other": [1, 2,]}"#).is_err());
 }

@@ -328,6 +328,13 @@ fn number_end(ev: &[u8], mut p: usize) -> Result<usize, EventError> {
 fn literal(ev: &[u8], p: usize, word: &[u8]) -> Result<usize, EventError> {
     let end = p + word.len();
     if ev.len() >= end && &ev[p..end] == word {
+        // A letter or digit right after is part of a bad token, as the
+        // reference's tokenizer reports it (fuzz finding F7).
+        if let Some(&c) = ev.get(end) {
+            if c.is_ascii_alphanumeric() || c == b'_' {
+                return Err(syntax(S::UnexpectedChar(c), end));
+            }
+        }
         return Ok(end);
     }
     let mut i = 0;
