@@ -608,6 +608,133 @@ const nonNull = (buf) => (buf.length ? buf : NON_EMPTY);
  * Free its native memory with `close()` when done (or a `using`
  * declaration); a finalizer frees it after garbage collection otherwise.
  */
+/**
+ * The `invalid` option of matchesMany: true for "null", false for "throw"
+ * (the default).
+ */
+function invalidOption(options) {
+  if (options === undefined) return false;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('evmatch: matchesMany options must be an object');
+  }
+  const inv = options.invalid;
+  if (inv === 'null') return true;
+  if (inv !== undefined && inv !== 'throw') {
+    throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
+  }
+  return false;
+}
+
+/**
+ * A copy of the events array: JSON.stringify may run user code (toJSON)
+ * that changes the caller's array.
+ */
+function snapshot(events) {
+  const n = events.length;
+  const items = new Array(n);
+  for (let i = 0; i < n; i++) items[i] = events[i];
+  return items;
+}
+
+/**
+ * Validates and encodes a batch before the native call. Entry `i` of
+ * `texts` is undefined for bytes passed in place, a view to copy (bytes
+ * over a SharedArrayBuffer, of which koffi takes no address), a string to
+ * encode, or null for text that is not well-formed Unicode (with
+ * `invalidNull`). `textBytes` bounds the arena they need. `single`: the
+ * wording of errors for a one-event call.
+ */
+function encodeEvents(items, invalidNull, single) {
+  const n = items.length;
+  let textBytes = 0;
+  const texts = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const ev = items[i];
+    if (utilTypes.isUint8Array(ev)) {
+      if (!utilTypes.isArrayBuffer(viewBuffer(ev))) {
+        texts[i] = ev;
+        textBytes += viewLength(ev);
+      }
+      continue;
+    }
+    const where = single ? 'an event' : `event ${i}`;
+    checkEvent(ev, where);
+    const text = typeof ev === 'string' ? ev : stringifyEvent(ev, single ? 'the event' : where);
+    if (!text.isWellFormed()) {
+      if (invalidNull) {
+        texts[i] = null;
+        continue;
+      }
+      throw illFormedEvent(text, single ? undefined : i);
+    }
+    texts[i] = text;
+    textBytes += text.length * 3;
+  }
+  return { texts, textBytes };
+}
+
+/**
+ * Writes the address and length of each event of a batch into `ptrs` and
+ * `lens` (pairs of 32-bit halves on 64-bit platforms): bytes in place,
+ * everything else copied or encoded into `arena`. No user code runs here.
+ */
+function fillBatch(items, texts, arena, ptrs, lens) {
+  const arenaBase = Number(koffi.address(arena));
+  let arenaUsed = 0;
+  // The address of a view is its ArrayBuffer's plus its byteOffset; one
+  // native address look-up per ArrayBuffer (Buffers often share a pool).
+  const bases = new Map();
+  let lastBuffer = null;
+  let lastBase = 0;
+  for (let i = 0; i < items.length; i++) {
+    const ev = items[i];
+    let addr;
+    let len;
+    const text = texts[i];
+    if (text === undefined) {
+      len = viewLength(ev);
+      if (len === 0) {
+        addr = arenaBase;
+      } else {
+        const ab = viewBuffer(ev);
+        if (ab !== lastBuffer) {
+          lastBase = bases.get(ab);
+          if (lastBase === undefined) {
+            lastBase = Number(koffi.address(ab));
+            bases.set(ab, lastBase);
+          }
+          lastBuffer = ab;
+        }
+        addr = lastBase + viewOffset(ev);
+      }
+    } else if (text === null) {
+      // Not well-formed Unicode: matched as empty text, which the engine
+      // refuses as an event; reported as null by the caller.
+      addr = arenaBase;
+      len = 0;
+    } else if (typeof text !== 'string') {
+      // Bytes to copy.
+      apply(TA_SET, arena, [text, arenaUsed]);
+      len = viewLength(text);
+      addr = arenaBase + arenaUsed;
+      arenaUsed += len;
+    } else {
+      len = arena.write(text, arenaUsed, 'utf8');
+      addr = arenaBase + arenaUsed;
+      arenaUsed += len;
+    }
+    if (PTR_SIZE === 8) {
+      ptrs[2 * i + LO] = addr % 0x100000000;
+      ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
+      lens[2 * i + LO] = len % 0x100000000;
+      lens[2 * i + HI] = Math.floor(len / 0x100000000);
+    } else {
+      ptrs[i] = addr;
+      lens[i] = len;
+    }
+  }
+}
+
 class Machine {
   /** @type {{machine: bigint|null, scratch: bigint|null}} */
   #state;
@@ -855,50 +982,10 @@ class Machine {
     if (!Array.isArray(events)) {
       throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
     }
-    let invalidNull = false;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError('evmatch: matchesMany options must be an object');
-      }
-      const inv = options.invalid;
-      if (inv === 'null') invalidNull = true;
-      else if (inv !== undefined && inv !== 'throw') {
-        throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
-      }
-    }
-    // A snapshot: JSON.stringify below may run user code (toJSON) that
-    // changes the caller's array.
-    const n = events.length;
-    const items = new Array(n);
-    for (let i = 0; i < n; i++) items[i] = events[i];
-
-    // Validate and encode everything before the native call. Bytes are
-    // passed in place; text is encoded into one arena buffer.
-    let textBytes = 0;
-    const texts = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const ev = items[i];
-      if (utilTypes.isUint8Array(ev)) {
-        // Bytes over a SharedArrayBuffer are copied (koffi takes no address
-        // of those); all other bytes are passed in place.
-        if (!utilTypes.isArrayBuffer(viewBuffer(ev))) {
-          texts[i] = ev;
-          textBytes += viewLength(ev);
-        }
-        continue;
-      }
-      checkEvent(ev, `event ${i}`);
-      const text = typeof ev === 'string' ? ev : stringifyEvent(ev, `event ${i}`);
-      if (!text.isWellFormed()) {
-        if (invalidNull) {
-          texts[i] = null;
-          continue;
-        }
-        throw illFormedEvent(text, i);
-      }
-      texts[i] = text;
-      textBytes += text.length * 3;
-    }
+    const invalidNull = invalidOption(options);
+    const items = snapshot(events);
+    const n = items.length;
+    const { texts, textBytes } = encodeEvents(items, invalidNull, false);
     // No user code runs from here on; check again that it is open.
     const state = this.#live();
     if (n === 0) return [];
@@ -917,60 +1004,7 @@ class Machine {
     const lens = this.#batchLens;
     const offsets = this.#batchOffsets;
     const statusOut = this.#batchStatus;
-    const arenaBase = Number(koffi.address(arena));
-    let arenaUsed = 0;
-    // The address of a view is its ArrayBuffer's plus its byteOffset; one
-    // native address look-up per ArrayBuffer (Buffers often share a pool).
-    const bases = new Map();
-    let lastBuffer = null;
-    let lastBase = 0;
-    for (let i = 0; i < n; i++) {
-      const ev = items[i];
-      let addr;
-      let len;
-      const text = texts[i];
-      if (text === undefined) {
-        len = viewLength(ev);
-        if (len === 0) {
-          addr = arenaBase;
-        } else {
-          const ab = viewBuffer(ev);
-          if (ab !== lastBuffer) {
-            lastBase = bases.get(ab);
-            if (lastBase === undefined) {
-              lastBase = Number(koffi.address(ab));
-              bases.set(ab, lastBase);
-            }
-            lastBuffer = ab;
-          }
-          addr = lastBase + viewOffset(ev);
-        }
-      } else if (text === null) {
-        // Not well-formed Unicode: matched as empty text, which the engine
-        // refuses as an event; reported as null below.
-        addr = arenaBase;
-        len = 0;
-      } else if (typeof text !== 'string') {
-        // Bytes to copy.
-        apply(TA_SET, arena, [text, arenaUsed]);
-        len = viewLength(text);
-        addr = arenaBase + arenaUsed;
-        arenaUsed += len;
-      } else {
-        len = arena.write(text, arenaUsed, 'utf8');
-        addr = arenaBase + arenaUsed;
-        arenaUsed += len;
-      }
-      if (PTR_SIZE === 8) {
-        ptrs[2 * i + LO] = addr % 0x100000000;
-        ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
-        lens[2 * i + LO] = len % 0x100000000;
-        lens[2 * i + HI] = Math.floor(len / 0x100000000);
-      } else {
-        ptrs[i] = addr;
-        lens[i] = len;
-      }
-    }
+    fillBatch(items, texts, arena, ptrs, lens);
 
     // One native call; a second only when the ids buffer must grow.
     const rules = this.#names.length;
@@ -1433,22 +1467,8 @@ class LiveMachine {
     if (!Array.isArray(events)) {
       throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
     }
-    let invalidNull = false;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError('evmatch: matchesMany options must be an object');
-      }
-      const inv = options.invalid;
-      if (inv === 'null') invalidNull = true;
-      else if (inv !== undefined && inv !== 'throw') {
-        throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
-      }
-    }
-    // A snapshot: JSON.stringify below may run user code (toJSON) that
-    // changes the caller's array.
-    const n = events.length;
-    const items = new Array(n);
-    for (let i = 0; i < n; i++) items[i] = events[i];
+    const invalidNull = invalidOption(options);
+    const items = snapshot(events);
     return this.#run(items, invalidNull, false);
   }
 
@@ -1458,34 +1478,7 @@ class LiveMachine {
    */
   #run(items, invalidNull, single) {
     const n = items.length;
-    // Validate and encode everything before the native call. Bytes are
-    // passed in place; text is encoded into one arena buffer.
-    let textBytes = 0;
-    const texts = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const ev = items[i];
-      if (utilTypes.isUint8Array(ev)) {
-        // Bytes over a SharedArrayBuffer are copied (koffi takes no address
-        // of those); all other bytes are passed in place.
-        if (!utilTypes.isArrayBuffer(viewBuffer(ev))) {
-          texts[i] = ev;
-          textBytes += viewLength(ev);
-        }
-        continue;
-      }
-      const where = single ? 'an event' : `event ${i}`;
-      checkEvent(ev, where);
-      const text = typeof ev === 'string' ? ev : stringifyEvent(ev, single ? 'the event' : where);
-      if (!text.isWellFormed()) {
-        if (invalidNull) {
-          texts[i] = null;
-          continue;
-        }
-        throw illFormedEvent(text, single ? undefined : i);
-      }
-      texts[i] = text;
-      textBytes += text.length * 3;
-    }
+    const { texts, textBytes } = encodeEvents(items, invalidNull, single);
     // No user code runs from here on; check again that it is open.
     const state = this.#open();
     if (n === 0) return [];
@@ -1502,53 +1495,7 @@ class LiveMachine {
     const ptrs = this.#batchPtrs;
     const lens = this.#batchLens;
     const statusOut = this.#batchStatus;
-    const arenaBase = Number(koffi.address(arena));
-    let arenaUsed = 0;
-    // The address of a view is its ArrayBuffer's plus its byteOffset.
-    let lastBuffer = null;
-    let lastBase = 0;
-    for (let i = 0; i < n; i++) {
-      const ev = items[i];
-      let addr;
-      let len;
-      const text = texts[i];
-      if (text === undefined) {
-        len = viewLength(ev);
-        if (len === 0) {
-          addr = arenaBase;
-        } else {
-          const ab = viewBuffer(ev);
-          if (ab !== lastBuffer) {
-            lastBase = Number(koffi.address(ab));
-            lastBuffer = ab;
-          }
-          addr = lastBase + viewOffset(ev);
-        }
-      } else if (text === null) {
-        // Not well-formed Unicode: matched as empty text, which the engine
-        // refuses as an event; reported as null below.
-        addr = arenaBase;
-        len = 0;
-      } else if (typeof text !== 'string') {
-        apply(TA_SET, arena, [text, arenaUsed]);
-        len = viewLength(text);
-        addr = arenaBase + arenaUsed;
-        arenaUsed += len;
-      } else {
-        len = arena.write(text, arenaUsed, 'utf8');
-        addr = arenaBase + arenaUsed;
-        arenaUsed += len;
-      }
-      if (PTR_SIZE === 8) {
-        ptrs[2 * i + LO] = addr % 0x100000000;
-        ptrs[2 * i + HI] = Math.floor(addr / 0x100000000);
-        lens[2 * i + LO] = len % 0x100000000;
-        lens[2 * i + HI] = Math.floor(len / 0x100000000);
-      } else {
-        ptrs[i] = addr;
-        lens[i] = len;
-      }
-    }
+    fillBatch(items, texts, arena, ptrs, lens);
 
     let results = this.#batch(state, ptrs, lens, n, statusOut);
     if (this.#u64[0] !== this.#cacheVersion) {
