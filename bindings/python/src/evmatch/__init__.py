@@ -397,7 +397,77 @@ def _batch_arrays(bufs: list[Any], errors: str) -> tuple[Any, Any, Any, dict[int
     return ptrs, lens, keep, conversion_errors
 
 
-class Machine:
+class _Handle:
+    """The lifetime shared by Machine and LiveMachine: a native handle in
+    ``_ptr``, calls counted in ``_users`` between :meth:`_acquire` and
+    :meth:`_release` (under ``_lock``), per-thread scratch states in
+    ``_states``, and a close that waits for the calls under way."""
+
+    _what = "handle"
+    _lock: Any
+    _ptr: Any
+    _users: int
+    _closing: bool
+    _states: Any
+
+    def _free_native(self, ptr: Any) -> None:
+        raise NotImplementedError
+
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._ptr is None or self._closing:
+                raise ValueError(f"the {self._what} is closed")
+            self._users += 1
+            return self._ptr
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing and self._users == 0:
+                self._free_locked()
+
+    def _free_locked(self) -> None:
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            for state in list(self._states):
+                scratch, state.scratch = state.scratch, ffi.NULL
+                if scratch != ffi.NULL:
+                    ffi.release(scratch)  # runs evm_scratch_free now
+            self._states.clear()
+            self._free_native(ptr)
+
+    def close(self) -> None:
+        """Frees the native memory and the threads' scratch space.
+        Idempotent.
+
+        If other threads are matching (or, for a live machine, updating) at
+        that moment, the memory is freed when the last of those calls
+        returns; new calls raise ValueError.
+        """
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed early
+            return
+        with lock:
+            self._closing = True
+            if self._users == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closing
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible to do
+            pass
+
+
+class Machine(_Handle):
     """A compiled, immutable set of named EventBridge rules.
 
     Args:
@@ -477,59 +547,13 @@ class Machine:
 
     # -- lifetime ---------------------------------------------------------
 
-    def _acquire(self) -> Any:
-        with self._lock:
-            if self._ptr is None or self._closing:
-                raise ValueError("the machine is closed")
-            self._users += 1
-            return self._ptr
+    _what = "machine"
 
-    def _release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._closing and self._users == 0:
-                self._free_locked()
-
-    def _free_locked(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            for state in list(self._states):
-                scratch, state.scratch = state.scratch, ffi.NULL
-                if scratch != ffi.NULL:
-                    ffi.release(scratch)  # runs evm_scratch_free now
-            self._states.clear()
-            lib.evm_machine_free(ptr)
-
-    def close(self) -> None:
-        """Frees the machine and the threads' scratch space. Idempotent.
-
-        If other threads are matching at that moment, the memory is freed
-        when the last of those calls returns; new calls raise ValueError.
-        """
-        lock = getattr(self, "_lock", None)
-        if lock is None:  # __init__ failed early
-            return
-        with lock:
-            self._closing = True
-            if self._users == 0:
-                self._free_locked()
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` was called."""
-        return self._closing
+    def _free_native(self, ptr: Any) -> None:
+        lib.evm_machine_free(ptr)
 
     def __enter__(self) -> "Machine":
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing sensible to do
-            pass
 
     # -- introspection ----------------------------------------------------
 
@@ -816,7 +840,7 @@ class _LiveThreadState:
         self.scratch = scratch
 
 
-class LiveMachine:
+class LiveMachine(_Handle):
     """A set of named EventBridge rules that can change while in use.
 
     Rules are added, removed or replaced at any time, also while other
@@ -879,60 +903,13 @@ class LiveMachine:
 
     # -- lifetime ---------------------------------------------------------
 
-    def _acquire(self) -> Any:
-        with self._lock:
-            if self._ptr is None or self._closing:
-                raise ValueError("the live machine is closed")
-            self._users += 1
-            return self._ptr
+    _what = "live machine"
 
-    def _release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._closing and self._users == 0:
-                self._free_locked()
-
-    def _free_locked(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            for state in list(self._states):
-                scratch, state.scratch = state.scratch, ffi.NULL
-                if scratch != ffi.NULL:
-                    ffi.release(scratch)  # runs evm_scratch_free now
-            self._states.clear()
-            lib.evm_live_free(ptr)
-
-    def close(self) -> None:
-        """Frees the live machine and the threads' scratch space. Idempotent.
-
-        If other threads are matching or updating at that moment, the memory
-        is freed when the last of those calls returns; new calls (and
-        :attr:`version`, :attr:`rule_count`) raise ValueError.
-        """
-        lock = getattr(self, "_lock", None)
-        if lock is None:  # __init__ failed early
-            return
-        with lock:
-            self._closing = True
-            if self._users == 0:
-                self._free_locked()
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` was called."""
-        return self._closing
+    def _free_native(self, ptr: Any) -> None:
+        lib.evm_live_free(ptr)
 
     def __enter__(self) -> "LiveMachine":
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing sensible to do
-            pass
 
     # -- introspection ----------------------------------------------------
 
