@@ -39,6 +39,32 @@ struct Writer {
 }
 
 impl Writer {
+    /// An empty rule table at `version`.
+    fn empty(limits: Limits, max_depth: usize, validate_all: bool, version: u64) -> Writer {
+        Writer {
+            rules: HashMap::new(),
+            free_ids: Vec::new(),
+            next_id: 0,
+            engine: Engine::new(max_depth, validate_all),
+            names: Names::default(),
+            version,
+            limits,
+            max_depth,
+            validate_all,
+            churn: 0,
+        }
+    }
+
+    /// The current state as a version readers can load.
+    fn snapshot(&self) -> Inner {
+        Inner {
+            engine: self.engine.clone(),
+            names: self.names.clone(),
+            count: self.rules.len(),
+            version: self.version,
+        }
+    }
+
     fn id_for(&mut self, name: &str) -> (Arc<str>, u32) {
         if let Some((k, r)) = self.rules.get_key_value(name) {
             return (k.clone(), r.id);
@@ -103,12 +129,7 @@ impl Writer {
     fn publish(&mut self, current: &ArcSwap<Inner>) -> u64 {
         self.engine.finish();
         self.version += 1;
-        current.store(Arc::new(Inner {
-            engine: self.engine.clone(),
-            names: self.names.clone(),
-            count: self.rules.len(),
-            version: self.version,
-        }));
+        current.store(Arc::new(self.snapshot()));
         self.version
     }
 }
@@ -159,32 +180,15 @@ impl LiveMachine {
     }
 
     pub(crate) fn from_builder(b: &MachineBuilder) -> LiveMachine {
-        let mut w = Writer {
-            rules: HashMap::new(),
-            free_ids: Vec::new(),
-            next_id: 0,
-            engine: Engine::new(b.event_depth(), !b.is_trusted()),
-            names: Names::default(),
-            version: 0,
-            limits: b.limits().clone(),
-            max_depth: b.event_depth(),
-            validate_all: !b.is_trusted(),
-            churn: 0,
-        };
+        let mut w = Writer::empty(b.limits().clone(), b.event_depth(), !b.is_trusted(), 0);
         for (name, ps) in b.rules() {
             for p in ps {
                 w.add(name, p);
             }
         }
         w.engine.finish();
-        let inner = Inner {
-            engine: w.engine.clone(),
-            names: w.names.clone(),
-            count: w.rules.len(),
-            version: 0,
-        };
         LiveMachine {
-            current: ArcSwap::from_pointee(inner),
+            current: ArcSwap::from_pointee(w.snapshot()),
             writer: Mutex::new(w),
         }
     }
@@ -232,20 +236,7 @@ impl LiveMachine {
             let pat = Pattern::parse_with(p, &w.limits).map_err(|e| (n.as_ref().to_string(), e))?;
             compiled.push((n.as_ref().to_string(), pat));
         }
-        let (max_depth, validate_all, limits, version) =
-            (w.max_depth, w.validate_all, w.limits.clone(), w.version);
-        *w = Writer {
-            rules: HashMap::new(),
-            free_ids: Vec::new(),
-            next_id: 0,
-            engine: Engine::new(max_depth, validate_all),
-            names: Names::default(),
-            version,
-            limits,
-            max_depth,
-            validate_all,
-            churn: 0,
-        };
+        *w = Writer::empty(w.limits.clone(), w.max_depth, w.validate_all, w.version);
         for (n, p) in &compiled {
             w.add(n, p);
         }
