@@ -29,6 +29,7 @@
 pub(crate) mod index;
 pub(crate) mod paths;
 pub(crate) mod scan;
+pub(crate) mod simd;
 
 use std::sync::Arc;
 
@@ -388,6 +389,7 @@ impl Engine {
             opts: ScanOptions {
                 max_depth,
                 validate_all,
+                simd: simd::Simd::detect(),
             },
         }
     }

@@ -1,0 +1,719 @@
+//! The marked hot loop: validating skip of unnamed containers, 64 bytes at
+//! a time (AVX-512BW).
+//!
+//! Most of an event's bytes usually sit in values no rule names; the scanner
+//! must still validate them (full RFC 8259 validation is the default). This
+//! module does that in the manner of simdjson's first stage: for each block
+//! of 64 bytes it computes bit masks (quotes, the inside of strings,
+//! structural characters, white space, the bytes of numbers and literals),
+//! checks the grammar of every number with bitwise rules, and then walks the
+//! structural tokens only (one step per token instead of one per byte)
+//! through a small state machine with a bit stack for nesting.
+//!
+//! It is an *acceptor*: [`Simd::skip_container`] returns the end of the
+//! value only when the value is valid, and `None` for anything it does not
+//! handle (an escape, a non-ASCII byte, nesting deeper than 64 levels, an
+//! error of any kind). The caller then runs the portable scalar validator
+//! from the same position, which accepts the same language and words every
+//! error exactly as the reference does. So this module can only make valid
+//! input faster; it never decides an error. Machines without AVX-512BW (or
+//! other architectures) use the scalar validator throughout.
+//!
+//! `unsafe` in the engine lives here only: calling the `target_feature`
+//! function (sound because [`Simd`] can only be made after detecting the
+//! features) and one unaligned 64-byte load.
+#![allow(unsafe_code)]
+
+/// Proof that the CPU supports the block validator; `None` elsewhere.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Simd(());
+
+impl Simd {
+    /// Detects the CPU features the block validator needs.
+    pub(crate) fn detect() -> Option<Simd> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::env::var_os("EVMATCH_NO_SIMD").is_none()
+                && std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("avx512vbmi")
+                && std::is_x86_feature_detected!("pclmulqdq")
+            {
+                return Some(Simd(()));
+            }
+        }
+        None
+    }
+
+    /// If the container (`{` or `[`) at `ev[p]` is valid JSON with at most
+    /// `levels` levels of nesting (itself included), returns the index after
+    /// it; otherwise (or if it holds anything this validator leaves to the
+    /// scalar one) `None`.
+    #[inline]
+    pub(crate) fn skip_container(self, ev: &[u8], p: usize, levels: usize) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: a `Simd` exists only if `detect` found AVX-512F,
+            // AVX-512BW, AVX-512VBMI and PCLMULQDQ on this CPU, the features
+            // `x86::skip` is compiled for.
+            unsafe { x86::skip(ev, p, levels.min(64) as u32) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (ev, p, levels);
+            None
+        }
+    }
+}
+
+/// Bytes that may follow a literal (`true`, `false`, `null`): white space,
+/// structural characters and a quote (which the grammar then rejects).
+#[inline(always)]
+fn ends_scalar(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}' | b'[' | b'{' | b'"'
+    )
+}
+
+/// `x` shifted `n` bytes later, with the previous block's last bits
+/// shifted in.
+#[inline(always)]
+fn prev_n<const N: u32>(x: u64, before: u64) -> u64 {
+    (x << N) | (before >> (64 - N))
+}
+
+/// `x` shifted one byte later, with the previous block's last bit shifted in.
+#[inline(always)]
+fn prev(x: u64, before: u64) -> u64 {
+    prev_n::<1>(x, before)
+}
+
+/// `a + b + carry` with the carry out.
+#[inline(always)]
+fn add(a: u64, b: u64, carry: &mut bool) -> u64 {
+    let (s, c1) = a.overflowing_add(b);
+    let (s, c2) = s.overflowing_add(*carry as u64);
+    *carry = c1 | c2;
+    s
+}
+
+/// Byte classes of the pair check (see `PAIRS`).
+const WS: u8 = 0;
+const STR: u8 = 1;
+const OPEN_QUOTE: u8 = 2;
+const CLOSE_QUOTE: u8 = 3;
+const OPEN_OBJ: u8 = 4;
+const OPEN_ARR: u8 = 5;
+const CLOSE: u8 = 6;
+const COLON: u8 = 7;
+const COMMA: u8 = 8;
+const DIGIT: u8 = 9;
+const MINUS: u8 = 10;
+const PLUS: u8 = 11;
+const DOT: u8 = 12;
+const EXP: u8 = 13;
+const LETTER: u8 = 14;
+const BAD: u8 = 15;
+
+/// The class of each ASCII byte outside strings (the inside of strings and
+/// opening quotes are classed from the quote masks).
+const CLASS: [u8; 128] = {
+    let mut t = [BAD; 128];
+    t[b' ' as usize] = WS;
+    t[b'\t' as usize] = WS;
+    t[b'\n' as usize] = WS;
+    t[b'\r' as usize] = WS;
+    t[b'"' as usize] = CLOSE_QUOTE;
+    t[b'{' as usize] = OPEN_OBJ;
+    t[b'[' as usize] = OPEN_ARR;
+    t[b'}' as usize] = CLOSE;
+    t[b']' as usize] = CLOSE;
+    t[b':' as usize] = COLON;
+    t[b',' as usize] = COMMA;
+    t[b'-' as usize] = MINUS;
+    t[b'+' as usize] = PLUS;
+    t[b'.' as usize] = DOT;
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = DIGIT;
+        c += 1;
+    }
+    let mut c = b'a';
+    while c <= b'z' {
+        t[c as usize] = LETTER;
+        c += 1;
+    }
+    t[b'e' as usize] = EXP;
+    t[b'E' as usize] = EXP;
+    t
+};
+
+/// For each class, the set of classes that may come right after it (white
+/// space apart, which this validator leaves to the scalar one). Brackets are
+/// matched, member names told from string values, and numbers checked for
+/// a leading zero and for the order of `.` and exponent separately.
+const PAIRS: [u16; 16] = {
+    const fn set(classes: &[u8]) -> u16 {
+        let mut m = 0u16;
+        let mut i = 0;
+        while i < classes.len() {
+            m |= 1 << classes[i];
+            i += 1;
+        }
+        m
+    }
+    let value = set(&[OPEN_QUOTE, OPEN_OBJ, OPEN_ARR, DIGIT, MINUS, LETTER]);
+    let mut t = [0u16; 16];
+    t[WS as usize] = 0;
+    t[STR as usize] = set(&[STR, CLOSE_QUOTE]);
+    t[OPEN_QUOTE as usize] = set(&[STR, CLOSE_QUOTE]);
+    t[CLOSE_QUOTE as usize] = set(&[COLON, COMMA, CLOSE]);
+    t[OPEN_OBJ as usize] = set(&[OPEN_QUOTE, CLOSE]);
+    t[OPEN_ARR as usize] = value | set(&[CLOSE]);
+    t[CLOSE as usize] = set(&[COMMA, CLOSE]);
+    t[COLON as usize] = value;
+    t[COMMA as usize] = value;
+    t[DIGIT as usize] = set(&[DIGIT, DOT, EXP, COMMA, CLOSE]);
+    t[MINUS as usize] = set(&[DIGIT]);
+    t[PLUS as usize] = set(&[DIGIT]);
+    t[DOT as usize] = set(&[DIGIT]);
+    t[EXP as usize] = set(&[DIGIT, MINUS, PLUS]);
+    t[LETTER as usize] = set(&[LETTER, COMMA, CLOSE]);
+    t[BAD as usize] = 0;
+    t
+};
+
+/// The vectors of the pair check, as bytes: the class table in two halves
+/// (for `vpermi2b`), the allowed sets of classes 0-7 and 8-15 and each
+/// class's bit (16-entry tables repeated in the four 128-bit lanes, for
+/// `vpshufb`), and the index vector that moves every byte's class one byte
+/// later (byte 0 takes the previous block's byte 63).
+const CLASS_LO: [u8; 64] = half(0);
+const CLASS_HI: [u8; 64] = half(64);
+const ALLOW_LO: [u8; 64] = lanes(0);
+const ALLOW_HI: [u8; 64] = lanes(8);
+const BIT: [u8; 64] = lanes(16);
+const SHIFT: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 1;
+    while i < 64 {
+        t[i] = i as u8 - 1;
+        i += 1;
+    }
+    t[0] = 127;
+    t
+};
+
+const fn half(from: usize) -> [u8; 64] {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = CLASS[from + i];
+        i += 1;
+    }
+    t
+}
+
+/// `which` 0: allowed classes 0-7; 8: classes 8-15; 16: the class's bit.
+const fn lanes(which: u32) -> [u8; 64] {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        let c = i % 16;
+        t[i] = if which == 16 {
+            1 << (c % 8)
+        } else {
+            (PAIRS[c] >> which) as u8
+        };
+        i += 1;
+    }
+    t
+}
+
+/// Per-byte masks of one block (bit i = byte i).
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    non_ascii: u64,
+    control: u64,
+    ws: u64,
+    open_obj: u64,
+    open_arr: u64,
+    close_obj: u64,
+    close_arr: u64,
+    colon: u64,
+    comma: u64,
+    digit: u64,
+    zero: u64,
+    sign: u64,
+    dot: u64,
+    exp: u64,
+    alpha: u64,
+    t: u64,
+    f: u64,
+    n: u64,
+}
+
+/// State carried from one block to the next: masks of the previous block
+/// (only their last bits are shifted in), carries of the run-crossing
+/// additions, and the nesting.
+#[derive(Default)]
+struct Carry {
+    in_str: u64,
+    digit: u64,
+    dot: u64,
+    exp: u64,
+    es: u64,
+    zs: u64,
+    alpha: u64,
+    t: u64,
+    f: u64,
+    key_close: u64,
+    comma_obj: u64,
+    open_obj: u64,
+    land_dot: bool,
+    land_exp: bool,
+    key: bool,
+    /// One bit per open container (1 = array), top at bit 0.
+    stack: u64,
+    depth: u32,
+}
+
+/// The scalar part of a block: bracket matching, member names, numbers'
+/// leading zeros and order, literals. `pairs` holds the bytes whose pair
+/// with the byte before is not allowed, `lit_e` is filled in with the `e`
+/// of `true` and `false`. `Ok(None)`: valid so far; `Ok(Some(i))`: the value
+/// ends at byte `i`, valid; `Err(())`: give up.
+#[inline(always)]
+fn scalar_part(
+    ev: &[u8],
+    base: usize,
+    k: &Masks,
+    in_str: u64,
+    c: &mut Carry,
+    levels: u32,
+) -> Result<(Option<usize>, u64, u64), ()> {
+    let outside = !(in_str | k.quote);
+    let digit = k.digit & outside;
+    let p_digit = prev(digit, c.digit);
+    let open_obj = k.open_obj & outside;
+    let open_arr = k.open_arr & outside;
+    let close_obj = k.close_obj & outside;
+    let close_arr = k.close_arr & outside;
+    let opening = k.quote & in_str;
+
+    // Nesting: walk the brackets only. `obj` marks the bytes whose
+    // innermost container is an object (a bracket counts in the container
+    // around it; a closing one in the container it closes).
+    let mut brackets = open_obj | open_arr | close_obj | close_arr;
+    let mut obj = 0u64;
+    let mut from = 0u32;
+    let mut end = None;
+    while brackets != 0 {
+        let j = brackets.trailing_zeros();
+        brackets &= brackets - 1;
+        if c.stack & 1 == 0 {
+            obj |= (u64::MAX << from) & (u64::MAX >> (63 - j));
+        }
+        from = j + 1;
+        let bit = 1u64 << j;
+        if (open_obj | open_arr) & bit != 0 {
+            if c.depth >= levels {
+                return Err(());
+            }
+            c.depth += 1;
+            c.stack = (c.stack << 1) | ((open_arr & bit != 0) as u64);
+        } else {
+            if c.depth == 0 || (c.stack & 1 == 1) != (close_arr & bit != 0) {
+                return Err(());
+            }
+            c.stack >>= 1;
+            c.depth -= 1;
+            if c.depth == 0 {
+                end = Some(j as usize);
+                break;
+            }
+        }
+    }
+    if end.is_none() && from < 64 && c.stack & 1 == 0 {
+        obj |= u64::MAX << from;
+    }
+
+    // Member names: strings right after `{` or after a comma in an object.
+    // An addition carried through the string finds its closing quote, which
+    // must be followed by a colon; a colon follows nothing else.
+    let colon = k.colon & outside;
+    let comma_obj = k.comma & outside & obj;
+    let key_open = opening & prev(open_obj | comma_obj, c.open_obj | c.comma_obj);
+    let key_close = add(in_str, key_open, &mut c.key) & !in_str & k.quote;
+    let p_key = prev(key_close, c.key_close);
+    let v_names = (p_key & !colon) | (colon & !p_key) | (prev(comma_obj, c.comma_obj) & !opening);
+    c.open_obj = open_obj;
+    c.comma_obj = comma_obj;
+    c.key_close = key_close;
+
+    // Numbers: a leading zero is the whole integer part; at most one '.'
+    // and one exponent, '.' first. For the latter an addition carries each
+    // digit run that follows a '.' (an exponent) to the byte after it, which
+    // must not be a '.' (a '.' or an exponent).
+    let dot = k.dot & outside;
+    let exp = k.exp & outside;
+    let p_exp = prev(exp, c.exp);
+    let p_dot = prev(dot, c.dot);
+    let es = k.sign & outside & p_exp;
+    let p_es = prev(es, c.es);
+    let zs = k.zero & outside & !(p_digit | p_dot | p_exp | p_es);
+    let v_zero = prev(zs, c.zs) & digit;
+    let land_dot = add(digit, p_dot & digit, &mut c.land_dot) & !digit;
+    let land_exp = add(digit, (p_exp | p_es) & digit, &mut c.land_exp) & !digit;
+    let v_order = (land_dot & dot) | (land_exp & (dot | exp));
+    c.digit = digit;
+    c.dot = dot;
+    c.exp = exp;
+    c.es = es;
+    c.zs = zs;
+
+    // Literals: runs of letters (not right after a digit: an exponent)
+    // start with t, f or n and are checked word by word; their `e` is a
+    // letter, not an exponent.
+    let alpha = k.alpha & outside;
+    let lit_starts = alpha & !(prev(alpha, c.alpha) | p_digit);
+    let t = lit_starts & k.t;
+    let f = lit_starts & k.f;
+    let lit_e = prev_n::<3>(t, c.t) | prev_n::<4>(f, c.f);
+    c.alpha = alpha;
+    c.t = t;
+    c.f = f;
+
+    let violations = k.backslash
+        | k.non_ascii
+        | (k.control & in_str)
+        | (k.ws & outside)
+        | (lit_starts & !(k.t | k.f | k.n))
+        | v_names
+        | v_zero
+        | v_order;
+    let upto = match end {
+        Some(j) => u64::MAX >> (63 - j),
+        None => u64::MAX,
+    };
+    if violations & upto != 0 {
+        return Err(());
+    }
+    let mut lits = lit_starts & upto;
+    while lits != 0 {
+        let at = base + lits.trailing_zeros() as usize;
+        lits &= lits - 1;
+        let word: &[u8] = match ev[at] {
+            b't' => b"true",
+            b'f' => b"false",
+            _ => b"null",
+        };
+        if ev.get(at..at + word.len()) != Some(word) {
+            return Err(());
+        }
+        if let Some(&after) = ev.get(at + word.len()) {
+            if !ends_scalar(after) {
+                return Err(());
+            }
+        }
+    }
+    Ok((end, upto, lit_e))
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// Parity of the quotes up to and including each byte.
+    #[inline]
+    #[target_feature(enable = "pclmulqdq")]
+    fn prefix_xor(x: u64) -> u64 {
+        let a = _mm_set_epi64x(0, x as i64);
+        let ones = _mm_set1_epi8(-1);
+        _mm_cvtsi128_si64(_mm_clmulepi64_si128(a, ones, 0)) as u64
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn load(b: &[u8; 64]) -> __m512i {
+        // SAFETY: `b` is 64 readable bytes; the load has no alignment
+        // requirement.
+        unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn masks(v: __m512i) -> Masks {
+        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+        // Folding 0x20 in maps 'E' to 'e' and upper case letters to lower.
+        let low = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+        let below = |x: __m512i, from: u8, n: u8| {
+            _mm512_cmplt_epu8_mask(
+                _mm512_sub_epi8(x, _mm512_set1_epi8(from as i8)),
+                _mm512_set1_epi8(n as i8),
+            )
+        };
+        Masks {
+            quote: eq(b'"'),
+            backslash: eq(b'\\'),
+            non_ascii: _mm512_movepi8_mask(v),
+            control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
+            ws: eq(b' ') | eq(b'\n') | eq(b'\t') | eq(b'\r'),
+            open_obj: eq(b'{'),
+            open_arr: eq(b'['),
+            close_obj: eq(b'}'),
+            close_arr: eq(b']'),
+            colon: eq(b':'),
+            comma: eq(b','),
+            digit: below(v, b'0', 10),
+            zero: eq(b'0'),
+            sign: eq(b'-') | eq(b'+'),
+            dot: eq(b'.'),
+            exp: _mm512_cmpeq_epi8_mask(low, _mm512_set1_epi8(b'e' as i8)),
+            alpha: below(v, b'a', 26),
+            t: eq(b't'),
+            f: eq(b'f'),
+            n: eq(b'n'),
+        }
+    }
+
+    /// See [`Simd::skip_container`].
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq")]
+    pub(super) fn skip(ev: &[u8], p: usize, levels: u32) -> Option<usize> {
+        let mut carry = Carry::default();
+        // Before the value: as after a colon.
+        let mut prev_class = _mm512_set1_epi8(COLON as i8);
+        let mut base = p;
+        let mut pad = [b' '; 64];
+        while base < ev.len() {
+            let rest = ev.len() - base;
+            let block: &[u8; 64] = match ev.get(base..base + 64) {
+                Some(b) => b.try_into().expect("64 bytes"),
+                None => {
+                    // The last, partial block, padded with spaces.
+                    pad[..rest].copy_from_slice(&ev[base..]);
+                    pad[rest..].fill(b' ');
+                    &pad
+                }
+            };
+            let v = load(block);
+            let k = masks(v);
+            let in_str = prefix_xor(k.quote) ^ carry.in_str;
+            carry.in_str = ((in_str as i64) >> 63) as u64;
+            let Ok((end, upto, lit_e)) = scalar_part(ev, base, &k, in_str, &mut carry, levels)
+            else {
+                return None;
+            };
+            // Classes, then the pair check: the class of each byte must be
+            // in the set allowed after the class of the byte before.
+            let class = _mm512_permutex2var_epi8(load(&CLASS_LO), v, load(&CLASS_HI));
+            let class = _mm512_mask_mov_epi8(class, in_str, _mm512_set1_epi8(STR as i8));
+            let class =
+                _mm512_mask_mov_epi8(class, k.quote & in_str, _mm512_set1_epi8(OPEN_QUOTE as i8));
+            let class = _mm512_mask_mov_epi8(class, lit_e, _mm512_set1_epi8(LETTER as i8));
+            let before = _mm512_permutex2var_epi8(class, load(&SHIFT), prev_class);
+            let allow_lo = _mm512_shuffle_epi8(load(&ALLOW_LO), before);
+            let allow_hi = _mm512_shuffle_epi8(load(&ALLOW_HI), before);
+            let high = _mm512_cmpge_epu8_mask(class, _mm512_set1_epi8(8));
+            let allow = _mm512_mask_blend_epi8(high, allow_lo, allow_hi);
+            let bit = _mm512_shuffle_epi8(load(&BIT), class);
+            let bad_pairs = _mm512_testn_epi8_mask(allow, bit);
+            if bad_pairs & upto != 0 {
+                return None;
+            }
+            if let Some(i) = end {
+                return Some(base + i + 1);
+            }
+            prev_class = class;
+            base += 64;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scan::skip_value;
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Valid scalars first, then invalid ones and ones left to the scalar
+    /// validator.
+    const PIECES: &[&str] = &[
+        "0",
+        "-0",
+        "1",
+        "-12",
+        "0.5",
+        "12.25",
+        "1e5",
+        "1E+5",
+        "-1.5e-07",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"a\"",
+        "\"ab:c,d]\"",
+        "1.0e00",
+        "-0.0E-0",
+        "00",
+        "01",
+        "-",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "1.2.3",
+        "1e2e3",
+        "1e2.5",
+        "--1",
+        "1-2",
+        "+1",
+        "0x1",
+        "1a",
+        "tru",
+        "truex",
+        "nul",
+        "nulll",
+        "\"a\\\"b\"",
+        "\"a\\u00e9\"",
+        "\"\u{e9}\"",
+        "\"\t\"",
+        "1 2",
+        "NaN",
+        "-Infinity",
+    ];
+
+    const VALID: usize = 17;
+
+    /// Appends a random value; clears `plain` if it holds white space
+    /// between tokens or a piece the block validator leaves to the scalar
+    /// one (or that is invalid).
+    fn gen(r: &mut Rng, depth: u32, spaced: bool, plain: &mut bool, out: &mut String) {
+        let ws = |r: &mut Rng, out: &mut String| {
+            if spaced && r.below(6) == 0 {
+                out.push_str([" ", "\n", "\t ", "\r\n"][r.below(4) as usize]);
+            }
+        };
+        ws(r, out);
+        match if depth > 6 { 2 } else { r.below(5) } {
+            0 => {
+                out.push('{');
+                let n = r.below(4);
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(r, out);
+                    out.push_str(["\"x\"", "\"key\"", "\"\"", "\"a:b\""][r.below(4) as usize]);
+                    ws(r, out);
+                    out.push(':');
+                    gen(r, depth + 1, spaced, plain, out);
+                }
+                ws(r, out);
+                out.push('}');
+            }
+            1 => {
+                out.push('[');
+                let n = r.below(5);
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    gen(r, depth + 1, spaced, plain, out);
+                }
+                ws(r, out);
+                out.push(']');
+            }
+            _ => {
+                let n = if r.below(40) == 0 {
+                    PIECES.len()
+                } else {
+                    VALID
+                };
+                let i = r.below(n as u64) as usize;
+                *plain &= i < VALID;
+                out.push_str(PIECES[i]);
+            }
+        }
+        ws(r, out);
+    }
+
+    #[test]
+    fn agrees_with_the_scalar_validator() {
+        let Some(simd) = Simd::detect() else {
+            return;
+        };
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut accepted = 0;
+        for case in 0..60_000 {
+            let spaced = case % 4 == 0;
+            let mut s = String::new();
+            let mut plain = !spaced;
+            while s.len() < 100 + (case % 7) * 40 {
+                s.clear();
+                s.push('[');
+                plain = !spaced;
+                gen(&mut r, 0, spaced, &mut plain, &mut s);
+                s.push(']');
+            }
+            let mut ev = s.into_bytes();
+            // Mutate some cases at random bytes.
+            for _ in 0..r.below(4).saturating_sub(1) {
+                plain = false;
+                let at = r.below(ev.len() as u64) as usize;
+                ev[at] = b"{}[]:,\"\\ -+.eE0123tfn\x01\x7f\xc3"[r.below(24) as usize];
+            }
+            // Trailing bytes after the value, sometimes.
+            if r.below(2) == 0 {
+                ev.extend_from_slice(b",\"\\u12\xff\"");
+            }
+            let levels = [1000usize, 3, 64][r.below(3) as usize];
+            let fast = simd.skip_container(&ev, 0, levels);
+            let mut stack = Vec::new();
+            let slow = skip_value(&ev, 0, 1000 - levels, 1000, &mut stack).ok();
+            if let Some(end) = fast {
+                let shown = String::from_utf8_lossy(&ev);
+                assert_eq!(Some(end), slow, "accepted invalid or wrong end: {shown:?}");
+                accepted += 1;
+            } else if plain && slow.is_some() {
+                // Valid without white space, escapes or non-ASCII: the
+                // block validator must take it.
+                panic!("refused: {:?}", String::from_utf8_lossy(&ev));
+            }
+        }
+        assert!(accepted > 10_000, "accepted {accepted}");
+    }
+
+    #[test]
+    fn leaves_deep_nesting_and_white_space_to_the_scalar_validator() {
+        let Some(simd) = Simd::detect() else {
+            return;
+        };
+        let deep = format!("{}{}", "[".repeat(70), "]".repeat(70));
+        assert_eq!(simd.skip_container(deep.as_bytes(), 0, 1000), None);
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert_eq!(simd.skip_container(ok.as_bytes(), 0, 1000), Some(128));
+        assert_eq!(simd.skip_container(ok.as_bytes(), 0, 63), None);
+        assert_eq!(simd.skip_container(b"{\"a\": 1}", 0, 10), None);
+        assert_eq!(simd.skip_container(b"{\"a\":1} ", 0, 10), Some(7));
+        assert_eq!(simd.skip_container(b"[1,2", 0, 10), None);
+        assert_eq!(simd.skip_container(b"[\"]\"", 0, 10), None);
+    }
+}
