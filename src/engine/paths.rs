@@ -6,6 +6,14 @@
 //! `{"a.b": …}` are both `a.b`), so the trie is over the joined bytes: a
 //! key at node `n` is walked as `.` followed by the key (no `.` at the
 //! root).
+//!
+//! Member names without a `.` (nearly all of them) take a shortcut: every
+//! node where a path segment starts (the root, and each node after a `.`)
+//! lists its segments with the node each one leads to, so a key costs one
+//! lookup instead of a step per byte. A key that is no segment there leads
+//! nowhere: the node a byte walk would reach has no field and no `.`.
+
+use super::index::FxMap;
 
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
@@ -18,6 +26,55 @@ struct Node {
     edges: Vec<(u8, NodeId)>,
     /// The field id if a named path ends here.
     field: u32,
+    /// Where a segment starts here: the segments, and their end nodes.
+    segments: Segments,
+}
+
+/// The segments that start at a node: a short list, or a hash table once
+/// there are many.
+#[derive(Clone, Debug, Default)]
+enum Segments {
+    #[default]
+    None,
+    Few(Vec<(Box<[u8]>, NodeId)>),
+    Many(FxMap<Box<[u8]>, NodeId>),
+}
+
+impl Segments {
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<NodeId> {
+        match self {
+            Segments::None => None,
+            Segments::Few(v) => v.iter().find(|(s, _)| **s == *key).map(|e| e.1),
+            Segments::Many(m) => m.get(key).copied(),
+        }
+    }
+
+    fn add(&mut self, seg: &[u8], to: NodeId) {
+        if self.get(seg).is_some() {
+            return;
+        }
+        match self {
+            Segments::None => *self = Segments::Few(vec![(seg.into(), to)]),
+            Segments::Few(v) if v.len() < 8 => v.push((seg.into(), to)),
+            Segments::Few(v) => {
+                let mut m: FxMap<Box<[u8]>, NodeId> = v.drain(..).collect();
+                m.insert(seg.into(), to);
+                *self = Segments::Many(m);
+            }
+            Segments::Many(m) => {
+                m.insert(seg.into(), to);
+            }
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        match self {
+            Segments::None => 0,
+            Segments::Few(v) => v.iter().map(|(s, _)| s.len() + 24).sum(),
+            Segments::Many(m) => m.keys().map(|s| s.len() + 32).sum(),
+        }
+    }
 }
 
 /// The trie of named paths.
@@ -34,6 +91,7 @@ impl Default for PathTrie {
             nodes: vec![Node {
                 edges: Vec::new(),
                 field: NONE,
+                segments: Segments::None,
             }],
             paths: Vec::new(),
         }
@@ -54,6 +112,7 @@ impl PathTrie {
                     self.nodes.push(Node {
                         edges: Vec::new(),
                         field: NONE,
+                        segments: Segments::None,
                     });
                     id
                 }
@@ -64,7 +123,28 @@ impl PathTrie {
             node.field = self.paths.len() as u32;
             self.paths.push(path.into());
         }
-        node.field
+        let field = node.field;
+        // The segments, each from the node where it starts.
+        let mut start = ROOT;
+        let mut segs = path.as_bytes().split(|&b| b == b'.').peekable();
+        while let Some(seg) = segs.next() {
+            let end = self.walk_bytes(start, seg);
+            self.nodes[start as usize].segments.add(seg, end);
+            if segs.peek().is_some() {
+                start = self.step(end, b'.');
+            }
+        }
+        field
+    }
+
+    fn walk_bytes(&self, mut n: NodeId, bytes: &[u8]) -> NodeId {
+        for &b in bytes {
+            if n == NONE {
+                return NONE;
+            }
+            n = self.step(n, b);
+        }
+        n
     }
 
     /// The number of fields.
@@ -98,14 +178,17 @@ impl PathTrie {
         let mut n = n;
         if !top {
             n = self.step(n, b'.');
-        }
-        for &b in key {
             if n == NONE {
                 return NONE;
             }
-            n = self.step(n, b);
         }
-        n
+        if let Some(to) = self.nodes[n as usize].segments.get(key) {
+            return to;
+        }
+        if memchr::memchr(b'.', key).is_none() {
+            return NONE;
+        }
+        self.walk_bytes(n, key)
     }
 
     /// The field that ends at `n`, or `NONE`.
@@ -120,7 +203,7 @@ impl PathTrie {
             + self
                 .nodes
                 .iter()
-                .map(|n| n.edges.capacity() * 8)
+                .map(|n| n.edges.capacity() * 8 + n.segments.heap_size())
                 .sum::<usize>()
             + self.paths.iter().map(|p| p.len() + 16).sum::<usize>()
     }
@@ -138,9 +221,54 @@ mod tests {
         assert_eq!(t.field(t.walk_key(a, b"b", false)), ab);
         assert_eq!(t.field(t.walk_key(ROOT, b"a.b", true)), ab);
         assert_eq!(t.walk_key(ROOT, b"b", true), NONE);
-        // `{"": {"a": …}}` is the path `.a`, not `a`.
+        // `{"": {"a": …}}` is the path `.a`, not `a`: no path starts there.
+        assert_eq!(t.walk_key(ROOT, b"", true), NONE);
+        let dot_a = t.insert(".a");
         let empty = t.walk_key(ROOT, b"", true);
-        assert_eq!(t.walk_key(empty, b"a", false), NONE);
+        assert_eq!(t.field(t.walk_key(empty, b"a", false)), dot_a);
         assert_eq!(t.field(a), NONE);
+    }
+
+    #[test]
+    fn segment_lookup_agrees_with_the_byte_walk() {
+        let mut t = PathTrie::default();
+        let paths = [
+            "a", "a.b", "ab.c", "a.bc.d", "", ".x", "a..b", "x.", "k0", "k1", "k2", "k3", "k4",
+            "k5", "k6", "k7", "k8", "k9", "a.k9.z",
+        ];
+        for p in paths {
+            t.insert(p);
+        }
+        let keys: [&[u8]; 14] = [
+            b"a", b"ab", b"b", b"bc", b"", b"x", b"k9", b"k", b"a.b", b"a.bc", b"bc.d", b".", b"z",
+            b"c",
+        ];
+        let mut nodes = vec![ROOT];
+        let mut i = 0;
+        while i < nodes.len() && i < 200 {
+            let n = nodes[i];
+            i += 1;
+            for top in [true, false] {
+                if top && n != ROOT {
+                    continue;
+                }
+                for key in keys {
+                    let fast = t.walk_key(n, key, top);
+                    let mut slow = if top { n } else { t.step(n, b'.') };
+                    if slow != NONE {
+                        slow = t.walk_bytes(slow, key);
+                    }
+                    // A byte walk may stop inside a segment: a dead node.
+                    let dead =
+                        |m: NodeId| m == NONE || (t.field(m) == NONE && t.step(m, b'.') == NONE);
+                    if fast != slow {
+                        assert!(fast == NONE && dead(slow), "{n} {key:?}");
+                    }
+                    if fast != NONE && !nodes.contains(&fast) {
+                        nodes.push(fast);
+                    }
+                }
+            }
+        }
     }
 }
