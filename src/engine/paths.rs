@@ -182,6 +182,12 @@ impl PathTrie {
                 return NONE;
             }
         }
+        // Most names no rule uses fail on their first byte.
+        if let Some(&first) = key.first() {
+            if self.step(n, first) == NONE {
+                return NONE;
+            }
+        }
         if let Some(to) = self.nodes[n as usize].segments.get(key) {
             return to;
         }

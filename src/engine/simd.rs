@@ -306,35 +306,41 @@ fn scalar_part(
     // Nesting: walk the brackets only. `obj` marks the bytes whose
     // innermost container is an object (a bracket counts in the container
     // around it; a closing one in the container it closes).
-    let mut brackets = open_obj | open_arr | close_obj | close_arr;
+    let opens = open_obj | open_arr;
+    let arrays = open_arr | close_arr;
+    let mut brackets = opens | close_obj | close_arr;
     let mut obj = 0u64;
     let mut from = 0u32;
     let mut end = None;
+    let mut bad = false;
+    // Branch-free but for the loop and the end of the value: brackets come
+    // in data-dependent orders that a branch predictor cannot learn.
     while brackets != 0 {
         let j = brackets.trailing_zeros();
         brackets &= brackets - 1;
-        if c.stack & 1 == 0 {
-            obj |= (u64::MAX << from) & (u64::MAX >> (63 - j));
-        }
+        // All ones if the innermost container is an object.
+        let in_obj = (c.stack & 1).wrapping_sub(1);
+        obj |= (u64::MAX << from) & (u64::MAX >> (63 - j)) & in_obj;
         from = j + 1;
-        let bit = 1u64 << j;
-        if (open_obj | open_arr) & bit != 0 {
-            if c.depth >= levels {
-                return Err(());
-            }
-            c.depth += 1;
-            c.stack = (c.stack << 1) | ((open_arr & bit != 0) as u64);
+        let is_open = (opens >> j) & 1 == 1;
+        let is_array = (arrays >> j) & 1;
+        // A closing bracket must match the innermost container.
+        bad |= !is_open & ((c.stack & 1) != is_array);
+        let pushed = (c.stack << 1) | is_array;
+        c.stack = if is_open { pushed } else { c.stack >> 1 };
+        c.depth = if is_open {
+            c.depth + 1
         } else {
-            if c.depth == 0 || (c.stack & 1 == 1) != (close_arr & bit != 0) {
-                return Err(());
-            }
-            c.stack >>= 1;
-            c.depth -= 1;
-            if c.depth == 0 {
-                end = Some(j as usize);
-                break;
-            }
+            c.depth.wrapping_sub(1)
+        };
+        bad |= c.depth > levels;
+        if c.depth == 0 {
+            end = Some(j as usize);
+            break;
         }
+    }
+    if bad {
+        return Err(());
     }
     if end.is_none() && from < 64 && c.stack & 1 == 0 {
         obj |= u64::MAX << from;
