@@ -194,16 +194,101 @@ const CLASS_HI: [u8; 64] = half(64);
 const ALLOW_LO: [u8; 64] = lanes(0);
 const ALLOW_HI: [u8; 64] = lanes(8);
 const BIT: [u8; 64] = lanes(16);
-const SHIFT: [u8; 64] = {
+const SHIFT: [u8; 64] = shift(1);
+const SHIFT2: [u8; 64] = shift(2);
+const SHIFT3: [u8; 64] = shift(3);
+
+/// The index vector (for `vpermi2b`) that moves every byte `n` bytes later,
+/// taking the first `n` from the end of the second operand.
+const fn shift(n: usize) -> [u8; 64] {
     let mut t = [0u8; 64];
-    let mut i = 1;
+    let mut i = 0;
     while i < 64 {
-        t[i] = i as u8 - 1;
+        t[i] = if i >= n { i - n } else { 128 - n + i } as u8;
         i += 1;
     }
-    t[0] = 127;
     t
-};
+}
+
+/// UTF-8 validation tables (the lookup algorithm of Keiser and Lemire,
+/// "Validating UTF-8 in less than one instruction per byte", 2021): error
+/// bits by the high and low nibbles of the previous byte and the high
+/// nibble of the current byte; a byte pair is invalid where all three
+/// share a bit.
+const TOO_SHORT: u8 = 1 << 0;
+const TOO_LONG: u8 = 1 << 1;
+const OVERLONG_3: u8 = 1 << 2;
+const TOO_LARGE: u8 = 1 << 3;
+const SURROGATE: u8 = 1 << 4;
+const OVERLONG_2: u8 = 1 << 5;
+const TOO_LARGE_1000: u8 = 1 << 6;
+const OVERLONG_4: u8 = 1 << 6;
+const TWO_CONTS: u8 = 1 << 7;
+const CARRY: u8 = TOO_SHORT | TOO_LONG | TWO_CONTS;
+const UTF8_PREV_HIGH: [u8; 64] = repeat16([
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TOO_LONG,
+    TWO_CONTS,
+    TWO_CONTS,
+    TWO_CONTS,
+    TWO_CONTS,
+    TOO_SHORT | OVERLONG_2,
+    TOO_SHORT,
+    TOO_SHORT | OVERLONG_3 | SURROGATE,
+    TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4,
+]);
+const UTF8_PREV_LOW: [u8; 64] = repeat16([
+    CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
+    CARRY | OVERLONG_2,
+    CARRY,
+    CARRY,
+    CARRY | TOO_LARGE,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+]);
+const UTF8_CUR_HIGH: [u8; 64] = repeat16([
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+    TOO_SHORT,
+]);
+
+const fn repeat16(t: [u8; 16]) -> [u8; 64] {
+    let mut r = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        r[i] = t[i % 16];
+        i += 1;
+    }
+    r
+}
 
 const fn half(from: usize) -> [u8; 64] {
     let mut t = [0u8; 64];
@@ -235,6 +320,8 @@ const fn lanes(which: u32) -> [u8; 64] {
 struct Masks {
     quote: u64,
     backslash: u64,
+    /// Invalid escapes and invalid UTF-8 (filled in by the caller).
+    bad: u64,
     non_ascii: u64,
     control: u64,
     ws: u64,
@@ -261,6 +348,8 @@ struct Masks {
 #[derive(Default)]
 struct Carry {
     in_str: u64,
+    /// The first byte of the block is escaped.
+    escaped: u64,
     digit: u64,
     dot: u64,
     exp: u64,
@@ -275,6 +364,8 @@ struct Carry {
     land_dot: bool,
     land_exp: bool,
     key: bool,
+    /// Non-ASCII bytes among the last three of the previous block.
+    non_ascii_tail: u64,
     /// One bit per open container (1 = array), top at bit 0.
     stack: u64,
     depth: u32,
@@ -392,8 +483,8 @@ fn scalar_part(
     c.t = t;
     c.f = f;
 
-    let violations = k.backslash
-        | k.non_ascii
+    let violations = k.bad
+        | ((k.backslash | k.non_ascii) & outside)
         | (k.control & in_str)
         | (k.ws & outside)
         | (lit_starts & !(k.t | k.f | k.n))
@@ -426,6 +517,38 @@ fn scalar_part(
         }
     }
     Ok((end, upto, lit_e))
+}
+
+/// The bytes escaped by a backslash (simdjson's odd-sequence method);
+/// `prev` carries whether the next block's first byte is escaped.
+#[inline(always)]
+fn find_escaped(backslash: u64, prev: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*prev;
+    let follows = (backslash << 1) | *prev;
+    let odd_starts = backslash & !EVEN & !follows;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *prev = overflow as u64;
+    (EVEN ^ (even_starts << 1)) & follows
+}
+
+/// Four hex digits at `ev[at..]` naming a character outside the surrogates.
+#[inline]
+fn bmp_escape(ev: &[u8], at: usize) -> bool {
+    let Some(hex) = ev.get(at..at + 4) else {
+        return false;
+    };
+    let mut v = 0u32;
+    for &c in hex {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return false,
+        };
+        v = (v << 4) | d as u32;
+    }
+    !(0xD800..0xE000).contains(&v)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -465,6 +588,7 @@ mod x86 {
         Masks {
             quote: eq(b'"'),
             backslash: eq(b'\\'),
+            bad: 0,
             non_ascii: _mm512_movepi8_mask(v),
             control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
             ws: eq(b' ') | eq(b'\n') | eq(b'\t') | eq(b'\r'),
@@ -486,10 +610,37 @@ mod x86 {
         }
     }
 
+    /// The bytes where the block stops being valid UTF-8 (given the
+    /// previous block, for sequences that cross).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn utf8_errors(v: __m512i, prev_v: __m512i) -> u64 {
+        let prev1 = _mm512_permutex2var_epi8(v, load(&SHIFT), prev_v);
+        let prev2 = _mm512_permutex2var_epi8(v, load(&SHIFT2), prev_v);
+        let prev3 = _mm512_permutex2var_epi8(v, load(&SHIFT3), prev_v);
+        let nibble = _mm512_set1_epi8(0x0f);
+        let high = |x: __m512i| _mm512_and_si512(_mm512_srli_epi16::<4>(x), nibble);
+        let special = _mm512_and_si512(
+            _mm512_and_si512(
+                _mm512_shuffle_epi8(load(&UTF8_PREV_HIGH), high(prev1)),
+                _mm512_shuffle_epi8(load(&UTF8_PREV_LOW), _mm512_and_si512(prev1, nibble)),
+            ),
+            _mm512_shuffle_epi8(load(&UTF8_CUR_HIGH), high(v)),
+        );
+        // The third and fourth bytes of 3- and 4-byte sequences must be
+        // continuations (special has 0x80 set for those exactly).
+        let third = _mm512_subs_epu8(prev2, _mm512_set1_epi8((0xe0u8 - 0x80) as i8));
+        let fourth = _mm512_subs_epu8(prev3, _mm512_set1_epi8((0xf0u8 - 0x80) as i8));
+        let must = _mm512_and_si512(_mm512_or_si512(third, fourth), _mm512_set1_epi8(-128));
+        let err = _mm512_xor_si512(must, special);
+        _mm512_test_epi8_mask(err, err)
+    }
+
     /// See [`Simd::skip_container`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq")]
     pub(super) fn skip(ev: &[u8], p: usize, levels: u32) -> Option<usize> {
         let mut carry = Carry::default();
+        let mut prev_v = _mm512_setzero_si512();
         // Before the value: as after a colon.
         let mut prev_class = _mm512_set1_epi8(COLON as i8);
         let mut base = p;
@@ -506,13 +657,44 @@ mod x86 {
                 }
             };
             let v = load(block);
-            let k = masks(v);
+            let mut k = masks(v);
+            let mut u_escapes = 0;
+            if k.backslash | carry.escaped != 0 {
+                let escaped = find_escaped(k.backslash, &mut carry.escaped);
+                k.quote &= !escaped;
+                let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+                let simple = eq(b'"')
+                    | eq(b'\\')
+                    | eq(b'/')
+                    | eq(b'b')
+                    | eq(b'f')
+                    | eq(b'n')
+                    | eq(b'r')
+                    | eq(b't');
+                u_escapes = escaped & eq(b'u');
+                k.bad |= escaped & !(simple | u_escapes);
+            }
+            if k.non_ascii | carry.non_ascii_tail != 0 {
+                k.bad |= utf8_errors(v, prev_v);
+                carry.non_ascii_tail = k.non_ascii >> 61;
+            }
+            prev_v = v;
             let in_str = prefix_xor(k.quote) ^ carry.in_str;
             carry.in_str = ((in_str as i64) >> 63) as u64;
             let Ok((end, upto, lit_e)) = scalar_part(ev, base, &k, in_str, &mut carry, levels)
             else {
                 return None;
             };
+            // \u escapes: four hex digits, not a surrogate (pairs are left
+            // to the scalar validator).
+            let mut u = u_escapes & upto;
+            while u != 0 {
+                let at = base + u.trailing_zeros() as usize;
+                u &= u - 1;
+                if !bmp_escape(ev, at + 1) {
+                    return None;
+                }
+            }
             // Classes, then the pair check: the class of each byte must be
             // in the set allowed after the class of the byte before.
             let class = _mm512_permutex2var_epi8(load(&CLASS_LO), v, load(&CLASS_HI));
@@ -558,8 +740,8 @@ mod tests {
         }
     }
 
-    /// Valid scalars first, then invalid ones and ones left to the scalar
-    /// validator.
+    /// Valid scalars first (`VALID` of them), then invalid ones and ones
+    /// left to the scalar validator.
     const PIECES: &[&str] = &[
         "0",
         "-0",
@@ -578,6 +760,20 @@ mod tests {
         "\"ab:c,d]\"",
         "1.0e00",
         "-0.0E-0",
+        "\"a\\\"b\"",
+        "\"a\\u00e9\\uFFFF\"",
+        "\"\u{e9}\"",
+        "\"\\\\\"",
+        "\"\\n\\t\\/\\b\\f\\r\"",
+        "\"日本語\"",
+        "\"\u{1F600}x\u{10FFFF}\"",
+        "\"\\\\\\\\\\\"\"",
+        // Invalid, or left to the scalar validator:
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud800\"",
+        "\"\\u12\"",
+        "\"\\x\"",
+        "\"\\\"",
         "00",
         "01",
         "-",
@@ -597,16 +793,13 @@ mod tests {
         "truex",
         "nul",
         "nulll",
-        "\"a\\\"b\"",
-        "\"a\\u00e9\"",
-        "\"\u{e9}\"",
         "\"\t\"",
         "1 2",
         "NaN",
         "-Infinity",
     ];
 
-    const VALID: usize = 17;
+    const VALID: usize = 25;
 
     /// Appends a random value; clears `plain` if it holds white space
     /// between tokens or a piece the block validator leaves to the scalar
@@ -684,7 +877,8 @@ mod tests {
             for _ in 0..r.below(4).saturating_sub(1) {
                 plain = false;
                 let at = r.below(ev.len() as u64) as usize;
-                ev[at] = b"{}[]:,\"\\ -+.eE0123tfn\x01\x7f\xc3"[r.below(24) as usize];
+                const BYTES: &[u8] = b"{}[]:,\"\\ -+.eE0123tfnu\x01\x7f\xc3\x80\xbf\xe2\xed\xf0\xf4\xff\xc0";
+                ev[at] = BYTES[r.below(BYTES.len() as u64) as usize];
             }
             // Trailing bytes after the value, sometimes.
             if r.below(2) == 0 {
@@ -705,6 +899,74 @@ mod tests {
             }
         }
         assert!(accepted > 10_000, "accepted {accepted}");
+    }
+
+    #[test]
+    fn validates_utf8_in_strings_like_the_scalar_validator() {
+        let Some(simd) = Simd::detect() else {
+            return;
+        };
+        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        let (mut valid, mut invalid) = (0, 0);
+        for case in 0..200_000 {
+            // ["xxxx<text>"] with the text placed across block boundaries.
+            let mut ev = b"[\"".to_vec();
+            ev.resize(2 + (case % 70), b'x');
+            let chars = ["é", "日", "\u{1F600}", "\u{10FFFF}", "\u{FFFF}", "\u{80}", "a"];
+            for _ in 0..r.below(6) {
+                ev.extend_from_slice(chars[r.below(chars.len() as u64) as usize].as_bytes());
+            }
+            if r.below(2) == 0 {
+                // Raw bytes: stray continuations, truncated or overlong
+                // sequences, surrogates, too large.
+                let n = 1 + r.below(4);
+                for _ in 0..n {
+                    let b = [0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x90, 0x8f]
+                        [r.below(16) as usize];
+                    let at = r.below(ev.len() as u64 - 1) as usize + 2;
+                    ev.insert(at.min(ev.len()), b);
+                }
+            }
+            ev.extend_from_slice(b"\"]");
+            let fast = simd.skip_container(&ev, 0, 10);
+            let ok = std::str::from_utf8(&ev).is_ok();
+            let mut stack = Vec::new();
+            let slow = skip_value(&ev, 0, 0, 10, &mut stack).ok();
+            assert_eq!(slow.is_some(), ok);
+            assert_eq!(fast, slow, "{ev:x?}");
+            if ok {
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
+        }
+        assert!(valid > 50_000 && invalid > 50_000, "{valid} {invalid}");
+    }
+
+    #[test]
+    fn validates_escapes_like_the_scalar_validator() {
+        let Some(simd) = Simd::detect() else {
+            return;
+        };
+        let mut r = Rng(0x1234_5678_9ABC_DEF1);
+        let mut accepted = 0;
+        for case in 0..200_000 {
+            let mut ev = b"[\"".to_vec();
+            ev.resize(2 + (case % 70), b'x');
+            const BYTES: &[u8] = b"\\\\\\\"\"nu0d8Dc0Ffa/bx";
+            for _ in 0..r.below(16) {
+                ev.push(BYTES[r.below(BYTES.len() as u64) as usize]);
+            }
+            ev.extend_from_slice(b"\",1]");
+            let fast = simd.skip_container(&ev, 0, 10);
+            let mut stack = Vec::new();
+            let slow = skip_value(&ev, 0, 0, 10, &mut stack).ok();
+            if fast.is_some() {
+                assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&ev));
+                accepted += 1;
+            }
+        }
+        assert!(accepted > 20_000, "{accepted}");
     }
 
     #[test]
