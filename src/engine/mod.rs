@@ -287,8 +287,7 @@ impl FieldIndex {
     }
 
     fn heap_size(&self) -> usize {
-        #[allow(clippy::borrowed_box)]
-        let bytes = |k: &Box<[u8]>| k.len();
+        let bytes = |k: &index::Key| if k.spilled() { k.len() } else { 0 };
         self.exact.heap_size(bytes)
             + self.number_text.heap_size(bytes)
             + self.folded_equals.heap_size(bytes)
