@@ -684,11 +684,20 @@ impl ScanScratch {
         let depth = self.frames.len();
         if node == NONE {
             return if opt.validate_all {
-                if let (Some(simd), Some(b'{' | b'[')) = (opt.simd, ev.get(p)) {
-                    let levels = opt.max_depth.saturating_sub(depth);
-                    if let Some(end) = simd.skip_container(ev, p, levels) {
-                        return Ok(end);
+                match ev.get(p) {
+                    // The common unnamed scalars, without the container
+                    // machinery of `skip_value`.
+                    Some(b'"') => return Ok(string_end(ev, p + 1)?.0 + 1),
+                    Some(b'-' | b'0'..=b'9') => return number_end(ev, p),
+                    Some(b'{' | b'[') => {
+                        if let Some(simd) = opt.simd {
+                            let levels = opt.max_depth.saturating_sub(depth);
+                            if let Some(end) = simd.skip_container(ev, p, levels) {
+                                return Ok(end);
+                            }
+                        }
                     }
+                    _ => {}
                 }
                 skip_value(ev, p, depth, opt.max_depth, &mut self.skip_stack)
             } else {
