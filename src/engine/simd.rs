@@ -50,6 +50,8 @@ impl Simd {
                 && std::is_x86_feature_detected!("avx512bw")
                 && std::is_x86_feature_detected!("avx512vbmi")
                 && std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("bmi1")
+                && std::is_x86_feature_detected!("bmi2")
             {
                 return Some(Simd(()));
             }
@@ -66,7 +68,7 @@ impl Simd {
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: a `Simd` exists only if `detect` found AVX-512F,
-            // AVX-512BW, AVX-512VBMI and PCLMULQDQ on this CPU, the features
+            // AVX-512BW, AVX-512VBMI, PCLMULQDQ, BMI1 and BMI2 on this CPU, the features
             // `x86::skip` is compiled for.
             unsafe { x86::skip(ev, p, levels.min(64) as u32) }
         }
@@ -691,7 +693,7 @@ mod x86 {
     }
 
     /// See [`Simd::skip_container`].
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq,bmi1,bmi2")]
     pub(super) fn skip(ev: &[u8], p: usize, levels: u32) -> Option<usize> {
         let mut carry = Carry::default();
         let mut prev_v = _mm512_setzero_si512();
