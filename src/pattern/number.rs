@@ -128,9 +128,10 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     if !v.is_finite() {
         return None;
     }
-    // More than 17 significant digits: never a shortest form.
-    let tok = normalize(text)?;
     if v == 0.0 {
+        // More than 17 significant digits (normalize says None): never a
+        // shortest form.
+        let tok = normalize(text)?;
         return if tok.1 == 0 { Some(0.0) } else { None };
     }
     // The reference compares against Java's `Double.toString`: the shortest
@@ -140,6 +141,11 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     // ...567.2 for Java and ryu, ...567.3 for core).
     let mut buf = ryu::Buffer::new();
     let shortest = buf.format_finite(v);
+    // Most event numbers are written as ryu writes them: done.
+    if shortest == text {
+        return Some(v);
+    }
+    let tok = normalize(text)?;
     if normalize(shortest).as_ref() == Some(&tok) {
         Some(v)
     } else {
