@@ -701,7 +701,13 @@ impl ScanScratch {
                 }
                 skip_value(ev, p, depth, opt.max_depth, &mut self.skip_stack)
             } else {
-                fast_skip(ev, p)
+                match (opt.simd, ev.get(p)) {
+                    (Some(simd), Some(b'{' | b'[')) => match simd.skip_trusted(ev, p) {
+                        Some(end) => Ok(end),
+                        None => fast_skip(ev, p),
+                    },
+                    _ => fast_skip(ev, p),
+                }
             };
         }
         let c = *ev.get(p).ok_or_else(|| syntax(S::UnexpectedEnd, p))?;

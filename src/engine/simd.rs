@@ -59,6 +59,23 @@ impl Simd {
         None
     }
 
+    /// Trusted mode: the index after the container (`{` or `[`) at `ev[p]`,
+    /// found by counting brackets outside strings, without validating
+    /// anything else; `None` if it does not end.
+    #[inline]
+    pub(crate) fn skip_trusted(self, ev: &[u8], p: usize) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: as in `skip_container`.
+            unsafe { x86::skip_trusted(ev, p) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (ev, p);
+            None
+        }
+    }
+
     /// If the container (`{` or `[`) at `ev[p]` is valid JSON with at most
     /// `levels` levels of nesting (itself included), returns the index after
     /// it; otherwise (or if it holds anything this validator leaves to the
@@ -666,6 +683,55 @@ mod x86 {
         }
     }
 
+    /// See [`Simd::skip_trusted`].
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq,bmi1,bmi2")]
+    pub(super) fn skip_trusted(ev: &[u8], p: usize) -> Option<usize> {
+        let mut escaped_in = 0u64;
+        let mut in_str_in = 0u64;
+        let mut depth = 0u64;
+        let mut base = p;
+        let mut pad = [b' '; 64];
+        while base < ev.len() {
+            let rest = ev.len() - base;
+            let block: &[u8; 64] = match ev.get(base..base + 64) {
+                Some(b) => b.try_into().expect("64 bytes"),
+                None => {
+                    pad[..rest].copy_from_slice(&ev[base..]);
+                    pad[rest..].fill(b' ');
+                    &pad
+                }
+            };
+            let v = load(block);
+            let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+            let mut quote = eq(b'"');
+            let backslash = eq(b'\\');
+            if backslash | escaped_in != 0 {
+                quote &= !find_escaped(backslash, &mut escaped_in);
+            }
+            let in_str = prefix_xor(quote) ^ in_str_in;
+            in_str_in = ((in_str as i64) >> 63) as u64;
+            // Folding 0x20 in maps '[' to '{' and ']' to '}'.
+            let low = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+            let opens = _mm512_cmpeq_epi8_mask(low, _mm512_set1_epi8(b'{' as i8)) & !in_str;
+            let closes = _mm512_cmpeq_epi8_mask(low, _mm512_set1_epi8(b'}' as i8)) & !in_str;
+            let mut brackets = opens | closes;
+            while brackets != 0 {
+                let j = brackets.trailing_zeros();
+                brackets &= brackets - 1;
+                depth = if (opens >> j) & 1 == 1 {
+                    depth + 1
+                } else {
+                    depth.wrapping_sub(1)
+                };
+                if depth == 0 {
+                    return Some(base + j as usize + 1);
+                }
+            }
+            base += 64;
+        }
+        None
+    }
+
     /// The bytes where the block stops being valid UTF-8 (given the
     /// previous block, for sequences that cross).
     #[inline]
@@ -964,6 +1030,9 @@ mod tests {
             let fast = simd.skip_container(&ev, 0, levels);
             let mut stack = Vec::new();
             let slow = skip_value(&ev, 0, 1000 - levels, 1000, &mut stack).ok();
+            if let (Some(end), b'[' | b'{') = (slow, ev[0]) {
+                assert_eq!(simd.skip_trusted(&ev, 0), Some(end), "trusted skip");
+            }
             if let Some(end) = fast {
                 let shown = String::from_utf8_lossy(&ev);
                 assert_eq!(Some(end), slow, "accepted invalid or wrong end: {shown:?}");
