@@ -11,6 +11,9 @@ type Offsets = smallvec::SmallVec<[usize; 8]>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseInsensitive {
     pub(crate) alternatives: Vec<Vec<String>>,
+    /// The operand, if it is ASCII: then every alternative is ASCII, and
+    /// matching is an ASCII case-insensitive comparison of bytes.
+    ascii: Option<Box<[u8]>>,
 }
 
 impl CaseInsensitive {
@@ -30,7 +33,11 @@ impl CaseInsensitive {
                 alts
             })
             .collect();
-        CaseInsensitive { alternatives }
+        let ascii = operand.is_ascii().then(|| operand.as_bytes().into());
+        CaseInsensitive {
+            alternatives,
+            ascii,
+        }
     }
 
     /// The operand itself (each character's first alternative).
@@ -61,16 +68,29 @@ impl CaseInsensitive {
 
     /// `equals-ignore-case`
     pub(crate) fn equals(&self, s: &str) -> bool {
+        if let Some(op) = &self.ascii {
+            return s.as_bytes().eq_ignore_ascii_case(op);
+        }
         self.ends(s).contains(&s.len())
     }
 
     /// `prefix` with `equals-ignore-case`
     pub(crate) fn is_prefix_of(&self, s: &str) -> bool {
+        if let Some(op) = &self.ascii {
+            return s
+                .as_bytes()
+                .get(..op.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(op));
+        }
         !self.ends(s).is_empty()
     }
 
     /// `suffix` with `equals-ignore-case`
     pub(crate) fn is_suffix_of(&self, s: &str) -> bool {
+        if let Some(op) = &self.ascii {
+            let s = s.as_bytes();
+            return s.len() >= op.len() && s[s.len() - op.len()..].eq_ignore_ascii_case(op);
+        }
         let mut at = Offsets::new();
         at.push(s.len());
         for alts in self.alternatives.iter().rev() {
@@ -268,6 +288,59 @@ impl Wildcard {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ascii_shortcut_agrees_with_the_alternatives() {
+        let operands = ["", "a", "Ab", "k", "STREET", "fulton st", "s", "i", "1-2"];
+        let values = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "AB",
+            "aB",
+            "k",
+            "K",
+            "\u{212A}",
+            "street",
+            "STREET",
+            "StReEt",
+            "fulton st",
+            "FULTON ST",
+            "fulton st.",
+            "x fulton st",
+            "s",
+            "\u{17F}",
+            "I",
+            "\u{130}",
+            "\u{131}",
+            "1-2",
+            "1-2-3",
+            "\u{DF}",
+            "ss",
+            "é",
+        ];
+        for op in operands {
+            let fast = CaseInsensitive::new(op);
+            assert!(fast.ascii.is_some());
+            let mut slow = fast.clone();
+            slow.ascii = None;
+            for v in values {
+                assert_eq!(fast.equals(v), slow.equals(v), "{op:?} = {v:?}");
+                assert_eq!(
+                    fast.is_prefix_of(v),
+                    slow.is_prefix_of(v),
+                    "{op:?} prefix {v:?}"
+                );
+                assert_eq!(
+                    fast.is_suffix_of(v),
+                    slow.is_suffix_of(v),
+                    "{op:?} suffix {v:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
