@@ -382,30 +382,17 @@ const PAIRS_WS: [u16; 16] = {
 const ALLOW_WS_LO: [u8; 64] = lanes_of(&PAIRS_WS, 0);
 const ALLOW_WS_HI: [u8; 64] = lanes_of(&PAIRS_WS, 8);
 
-/// Per-byte masks of one block (bit i = byte i).
+/// One block: its bytes, and the masks the caller works out first (bit i
+/// = byte i); the other classes are compared where they are needed.
+#[cfg(target_arch = "x86_64")]
 struct Masks {
+    v: std::arch::x86_64::__m512i,
+    /// Quotes that are not escaped.
     quote: u64,
     backslash: u64,
     /// Invalid escapes and invalid UTF-8 (filled in by the caller).
     bad: u64,
     non_ascii: u64,
-    control: u64,
-    ws: u64,
-    open_obj: u64,
-    open_arr: u64,
-    close_obj: u64,
-    close_arr: u64,
-    colon: u64,
-    comma: u64,
-    digit: u64,
-    zero: u64,
-    sign: u64,
-    dot: u64,
-    exp: u64,
-    alpha: u64,
-    t: u64,
-    f: u64,
-    n: u64,
 }
 
 /// State carried from one block to the next: masks of the previous block
@@ -447,7 +434,9 @@ struct Carry {
 /// with the byte before is not allowed, `lit_e` is filled in with the `e`
 /// of `true` and `false`. `Ok(None)`: valid so far; `Ok(Some(i))`: the value
 /// ends at byte `i`, valid; `Err(())`: give up.
-#[inline(always)]
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,bmi1,bmi2")]
 fn scalar_part(
     ev: &[u8],
     base: usize,
@@ -456,13 +445,22 @@ fn scalar_part(
     c: &mut Carry,
     levels: u32,
 ) -> Result<(Option<usize>, u64, u64, u64), ()> {
+    use std::arch::x86_64::*;
+    let v = k.v;
+    let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+    let below = |from: u8, n: u8| {
+        _mm512_cmplt_epu8_mask(
+            _mm512_sub_epi8(v, _mm512_set1_epi8(from as i8)),
+            _mm512_set1_epi8(n as i8),
+        )
+    };
     let outside = !(in_str | k.quote);
-    let digit = k.digit & outside;
+    let digit = below(b'0', 10) & outside;
     let p_digit = prev(digit, c.digit);
-    let open_obj = k.open_obj & outside;
-    let open_arr = k.open_arr & outside;
-    let close_obj = k.close_obj & outside;
-    let close_arr = k.close_arr & outside;
+    let open_obj = eq(b'{') & outside;
+    let open_arr = eq(b'[') & outside;
+    let close_obj = eq(b'}') & outside;
+    let close_arr = eq(b']') & outside;
     let opening = k.quote & in_str;
 
     // Nesting: walk the brackets only. `obj` marks the bytes whose
@@ -511,9 +509,9 @@ fn scalar_part(
     // Member names: strings right after `{` or after a comma in an object.
     // An addition carried through the string finds its closing quote, which
     // must be followed by a colon; a colon follows nothing else.
-    let colon = k.colon & outside;
-    let comma_obj = k.comma & outside & obj;
-    let ws = k.ws & outside;
+    let colon = eq(b':') & outside;
+    let comma_obj = eq(b',') & outside & obj;
+    let ws = (eq(b' ') | eq(b'\n') | eq(b'\t') | eq(b'\r')) & outside;
     let after_open = prev(open_obj | comma_obj, c.open_obj | c.comma_obj);
     let key_open = opening & land(after_open, ws, &mut c.l_open);
     let key_close = add(in_str, key_open, &mut c.key) & !in_str & k.quote;
@@ -528,13 +526,13 @@ fn scalar_part(
     // and one exponent, '.' first. For the latter an addition carries each
     // digit run that follows a '.' (an exponent) to the byte after it, which
     // must not be a '.' (a '.' or an exponent).
-    let dot = k.dot & outside;
-    let exp = k.exp & outside;
+    let dot = eq(b'.') & outside;
+    let exp = (eq(b'e') | eq(b'E')) & outside;
     let p_exp = prev(exp, c.exp);
     let p_dot = prev(dot, c.dot);
-    let es = k.sign & outside & p_exp;
+    let es = (eq(b'-') | eq(b'+')) & outside & p_exp;
     let p_es = prev(es, c.es);
-    let zs = k.zero & outside & !(p_digit | p_dot | p_exp | p_es);
+    let zs = eq(b'0') & outside & !(p_digit | p_dot | p_exp | p_es);
     let v_zero = prev(zs, c.zs) & digit;
     let land_dot = add(digit, p_dot & digit, &mut c.land_dot) & !digit;
     let land_exp = add(digit, (p_exp | p_es) & digit, &mut c.land_exp) & !digit;
@@ -548,10 +546,10 @@ fn scalar_part(
     // Literals: runs of letters (not right after a digit: an exponent)
     // start with t, f or n and are checked word by word; their `e` is a
     // letter, not an exponent.
-    let alpha = k.alpha & outside;
+    let alpha = below(b'a', 26) & outside;
     let lit_starts = alpha & !(prev(alpha, c.alpha) | p_digit);
-    let t = lit_starts & k.t;
-    let f = lit_starts & k.f;
+    let t = lit_starts & eq(b't');
+    let f = lit_starts & eq(b'f');
     let lit_e = prev_n::<3>(t, c.t) | prev_n::<4>(f, c.f);
     c.alpha = alpha;
     c.t = t;
@@ -559,8 +557,8 @@ fn scalar_part(
 
     let violations = k.bad
         | ((k.backslash | k.non_ascii) & outside)
-        | (k.control & in_str)
-        | (lit_starts & !(k.t | k.f | k.n))
+        | (_mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)) & in_str)
+        | (lit_starts & !(eq(b't') | eq(b'f') | eq(b'n')))
         | v_names
         | v_zero
         | v_order;
@@ -644,43 +642,6 @@ mod x86 {
         // SAFETY: `b` is 64 readable bytes; the load has no alignment
         // requirement.
         unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn masks(v: __m512i) -> Masks {
-        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
-        // Folding 0x20 in maps 'E' to 'e' and upper case letters to lower.
-        let low = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-        let below = |x: __m512i, from: u8, n: u8| {
-            _mm512_cmplt_epu8_mask(
-                _mm512_sub_epi8(x, _mm512_set1_epi8(from as i8)),
-                _mm512_set1_epi8(n as i8),
-            )
-        };
-        Masks {
-            quote: eq(b'"'),
-            backslash: eq(b'\\'),
-            bad: 0,
-            non_ascii: _mm512_movepi8_mask(v),
-            control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
-            ws: eq(b' ') | eq(b'\n') | eq(b'\t') | eq(b'\r'),
-            open_obj: eq(b'{'),
-            open_arr: eq(b'['),
-            close_obj: eq(b'}'),
-            close_arr: eq(b']'),
-            colon: eq(b':'),
-            comma: eq(b','),
-            digit: below(v, b'0', 10),
-            zero: eq(b'0'),
-            sign: eq(b'-') | eq(b'+'),
-            dot: eq(b'.'),
-            exp: _mm512_cmpeq_epi8_mask(low, _mm512_set1_epi8(b'e' as i8)),
-            alpha: below(v, b'a', 26),
-            t: eq(b't'),
-            f: eq(b'f'),
-            n: eq(b'n'),
-        }
     }
 
     /// See [`Simd::skip_trusted`].
@@ -779,7 +740,13 @@ mod x86 {
                 }
             };
             let v = load(block);
-            let mut k = masks(v);
+            let mut k = Masks {
+                v,
+                quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
+                backslash: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
+                bad: 0,
+                non_ascii: _mm512_movepi8_mask(v),
+            };
             let mut u_escapes = 0;
             if k.backslash | carry.escaped != 0 {
                 let escaped = find_escaped(k.backslash, &mut carry.escaped);
