@@ -1,11 +1,16 @@
-//! Debugging aid: per-event candidate statistics at 100,000 scaling rules.
+//! Debugging aid: time per event at N scaling rules (default 100,000).
+//! `cargo run --release --example scaling_stats -- [N]`
 #[path = "../benches/common/gen.rs"]
 #[allow(dead_code)]
 mod gen;
 fn main() {
-    let mut r = gen::Rng(0x5eed_0000 + 100_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let mut r = gen::Rng(0x5eed_0000 + n as u64);
     let mut b = evmatch::Machine::builder();
-    for i in 0..100_000 {
+    for i in 0..n {
         b.add_rule(&format!("rule-{i}"), gen::rule(&mut r, i))
             .unwrap();
     }

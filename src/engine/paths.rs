@@ -40,12 +40,25 @@ enum Segments {
     Many(FxMap<Box<[u8]>, NodeId>),
 }
 
+/// Byte-string equality, inlined for the short strings member names are
+/// (a call to `memcmp` costs more than comparing them).
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 impl Segments {
     #[inline]
     fn get(&self, key: &[u8]) -> Option<NodeId> {
         match self {
             Segments::None => None,
-            Segments::Few(v) => v.iter().find(|(s, _)| **s == *key).map(|e| e.1),
+            Segments::Few(v) => v.iter().find(|(s, _)| short_eq(s, key)).map(|e| e.1),
             Segments::Many(m) => m.get(key).copied(),
         }
     }
