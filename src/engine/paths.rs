@@ -186,7 +186,7 @@ impl PathTrie {
     /// The node reached from the object at `n` through member `key`; `top`
     /// tells whether the object is the event itself (whose members' paths
     /// take no leading dot).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn walk_key(&self, n: NodeId, key: &[u8], top: bool) -> NodeId {
         let mut n = n;
         if !top {

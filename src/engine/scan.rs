@@ -207,7 +207,7 @@ fn utf8_char(ev: &[u8], p: usize) -> Result<usize, EventError> {
 /// of the closing quote and whether the string holds escapes. Eight bytes
 /// at a time while none of them is a quote, a backslash, a control
 /// character or non-ASCII.
-#[inline]
+#[inline(always)]
 fn string_end(ev: &[u8], mut p: usize) -> Result<(usize, bool), EventError> {
     let mut esc = false;
     loop {
