@@ -13,7 +13,7 @@
 //! lookup instead of a step per byte. A key that is no segment there leads
 //! nowhere: the node a byte walk would reach has no field and no `.`.
 
-use super::index::FxMap;
+use super::index::{FxMap, Key};
 
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
@@ -36,8 +36,18 @@ struct Node {
 enum Segments {
     #[default]
     None,
-    Few(Vec<(Box<[u8]>, NodeId)>),
-    Many(FxMap<Box<[u8]>, NodeId>),
+    /// Up to `FEW` segments: a tag per segment (its length and first byte)
+    /// scanned first, then the segments.
+    Few(Vec<u16>, Vec<(Box<[u8]>, NodeId)>),
+    Many(FxMap<Key, NodeId>),
+}
+
+const FEW: usize = 8;
+
+/// A segment's length (capped) and first byte.
+#[inline(always)]
+fn tag(key: &[u8]) -> u16 {
+    ((key.len().min(255) as u16) << 8) | key.first().copied().unwrap_or(0) as u16
 }
 
 /// Byte-string equality, inlined for the short strings member names are
@@ -58,7 +68,13 @@ impl Segments {
     fn get(&self, key: &[u8]) -> Option<NodeId> {
         match self {
             Segments::None => None,
-            Segments::Few(v) => v.iter().find(|(s, _)| short_eq(s, key)).map(|e| e.1),
+            Segments::Few(tags, v) => {
+                let t = tag(key);
+                tags.iter()
+                    .zip(v)
+                    .find(|(&x, (s, _))| x == t && short_eq(s, key))
+                    .map(|(_, e)| e.1)
+            }
             Segments::Many(m) => m.get(key).copied(),
         }
     }
@@ -68,10 +84,14 @@ impl Segments {
             return;
         }
         match self {
-            Segments::None => *self = Segments::Few(vec![(seg.into(), to)]),
-            Segments::Few(v) if v.len() < 8 => v.push((seg.into(), to)),
-            Segments::Few(v) => {
-                let mut m: FxMap<Box<[u8]>, NodeId> = v.drain(..).collect();
+            Segments::None => *self = Segments::Few(vec![tag(seg)], vec![(seg.into(), to)]),
+            Segments::Few(tags, v) if v.len() < FEW => {
+                tags.push(tag(seg));
+                v.push((seg.into(), to));
+            }
+            Segments::Few(_, v) => {
+                let mut m: FxMap<Key, NodeId> =
+                    v.drain(..).map(|(s, n)| (Key::from(&s[..]), n)).collect();
                 m.insert(seg.into(), to);
                 *self = Segments::Many(m);
             }
@@ -84,8 +104,8 @@ impl Segments {
     fn heap_size(&self) -> usize {
         match self {
             Segments::None => 0,
-            Segments::Few(v) => v.iter().map(|(s, _)| s.len() + 24).sum(),
-            Segments::Many(m) => m.keys().map(|s| s.len() + 32).sum(),
+            Segments::Few(_, v) => v.iter().map(|(s, _)| s.len() + 26).sum(),
+            Segments::Many(m) => m.len() * (std::mem::size_of::<(Key, NodeId)>() + 1),
         }
     }
 }
