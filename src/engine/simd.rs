@@ -488,8 +488,9 @@ fn scalar_part(
         bad |= !is_open & ((c.stack & 1) != is_array);
         let pushed = (c.stack << 1) | is_array;
         c.stack = if is_open { pushed } else { c.stack >> 1 };
+        // A close at depth 0 wraps to a huge depth: `bad` below.
         c.depth = if is_open {
-            c.depth + 1
+            c.depth.wrapping_add(1)
         } else {
             c.depth.wrapping_sub(1)
         };
@@ -680,7 +681,7 @@ mod x86 {
                 let j = brackets.trailing_zeros();
                 brackets &= brackets - 1;
                 depth = if (opens >> j) & 1 == 1 {
-                    depth + 1
+                    depth.wrapping_add(1)
                 } else {
                     depth.wrapping_sub(1)
                 };
