@@ -66,23 +66,50 @@ pub(crate) type Items = SmallVec<[u32; 2]>;
 /// A map from keys to lists of branch ids, split into shards that are
 /// shared between versions of a machine and copied on write: an update
 /// copies one shard, not the whole map.
+///
+/// In front of the shards sits a Bloom filter over the keys (two bits per
+/// key, 16 to 32 bits of filter per key): most probes of a large map miss,
+/// and the filter answers those from cache instead of from the table's
+/// memory. Keys removed leave their bits until the filter is next rebuilt
+/// (it only ever says "maybe").
 #[derive(Debug, Clone)]
 pub(crate) struct Sharded<K> {
     shards: Vec<Arc<FxMap<K, Items>>>,
+    filter: Arc<Vec<u64>>,
+    keys: usize,
 }
 
 impl<K> Default for Sharded<K> {
     fn default() -> Self {
-        Sharded { shards: Vec::new() }
+        Sharded {
+            shards: Vec::new(),
+            filter: Arc::default(),
+            keys: 0,
+        }
     }
 }
 
 const SHARDS: usize = 16;
 
-fn shard_of<Q: Hash + ?Sized>(key: &Q) -> usize {
+#[inline]
+fn hash_of<Q: Hash + ?Sized>(key: &Q) -> u64 {
     let mut h = FxHasher::default();
     key.hash(&mut h);
-    (h.finish() >> 60) as usize % SHARDS
+    h.finish()
+}
+
+#[inline]
+fn shard_of(h: u64) -> usize {
+    (h >> 60) as usize % SHARDS
+}
+
+/// The two filter bits of a hash: (word, bit mask) each.
+#[inline]
+fn filter_bits(h: u64, words: usize) -> [(usize, u64); 2] {
+    let mask = words * 64 - 1;
+    let a = h as usize & mask;
+    let b = (h >> 28) as usize & mask;
+    [(a / 64, 1 << (a % 64)), (b / 64, 1 << (b % 64))]
 }
 
 impl<K: Hash + Eq + Clone> Sharded<K> {
@@ -95,17 +122,44 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
             }
             self.shards = (0..SHARDS).map(|_| Arc::default()).collect();
         }
-        let map = Arc::make_mut(&mut self.shards[shard_of(&key)]);
+        let h = hash_of(&key);
+        let map = Arc::make_mut(&mut self.shards[shard_of(h)]);
         if insert {
-            map.entry(key).or_default().push(item);
+            let list = map.entry(key).or_default();
+            let new_key = list.is_empty();
+            list.push(item);
+            if new_key {
+                self.keys += 1;
+                if self.keys > self.filter.len() * 4 {
+                    self.rebuild_filter();
+                } else {
+                    let filter = Arc::make_mut(&mut self.filter);
+                    for (w, bit) in filter_bits(h, filter.len()) {
+                        filter[w] |= bit;
+                    }
+                }
+            }
         } else if let Some(list) = map.get_mut(&key) {
             if let Some(i) = list.iter().position(|&x| x == item) {
                 list.swap_remove(i);
             }
             if list.is_empty() {
                 map.remove(&key);
+                self.keys -= 1;
             }
         }
+    }
+
+    /// A filter of 32 bits per key, from the keys present.
+    fn rebuild_filter(&mut self) {
+        let words = (self.keys / 2).max(1).next_power_of_two();
+        let mut filter = vec![0u64; words];
+        for key in self.shards.iter().flat_map(|m| m.keys()) {
+            for (w, bit) in filter_bits(hash_of(key), words) {
+                filter[w] |= bit;
+            }
+        }
+        self.filter = Arc::new(filter);
     }
 
     #[inline]
@@ -114,10 +168,17 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.shards.is_empty() {
+        if self.keys == 0 {
             return None;
         }
-        self.shards[shard_of(key)].get(key)
+        let h = hash_of(key);
+        let filter = &self.filter;
+        for (w, bit) in filter_bits(h, filter.len()) {
+            if filter[w] & bit == 0 {
+                return None;
+            }
+        }
+        self.shards[shard_of(h)].get(key)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -132,7 +193,8 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
                 let spilled = if v.spilled() { v.capacity() * 4 } else { 0 };
                 std::mem::size_of::<(K, Items)>() + 1 + key_size(k) + spilled
             })
-            .sum()
+            .sum::<usize>()
+            + self.filter.len() * 8
     }
 }
 
@@ -432,6 +494,41 @@ pub(crate) fn fold_is_sound(operand: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sharded_maps_with_their_filter_agree_with_a_plain_map() {
+        let mut m: KeyMap = Sharded::default();
+        let mut model: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
+        let mut x = 0x1234_5678_u64;
+        for step in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = format!("k{}", x % 3000).into_bytes();
+            let insert = step < 6000 || x % 3 != 0;
+            let item = (x % 5) as u32;
+            m.edit(Key::from(&key[..]), item, insert);
+            let list = model.entry(key.clone()).or_default();
+            if insert {
+                list.push(item);
+            } else if let Some(i) = list.iter().position(|&y| y == item) {
+                list.swap_remove(i);
+            }
+            if list.is_empty() {
+                model.remove(&key);
+            }
+            if step % 97 == 0 {
+                for k in 0..3100 {
+                    let key = format!("k{k}").into_bytes();
+                    let mut got = m.get(&key[..]).map(|l| l.to_vec()).unwrap_or_default();
+                    let mut want = model.get(&key).cloned().unwrap_or_default();
+                    got.sort_unstable();
+                    want.sort_unstable();
+                    assert_eq!(got, want, "step {step}, key k{k}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn ascii_fold_is_the_full_fold() {
