@@ -505,7 +505,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let key = format!("k{}", x % 3000).into_bytes();
-            let insert = step < 6000 || x % 3 != 0;
+            let insert = step < 6000 || !x.is_multiple_of(3);
             let item = (x % 5) as u32;
             m.edit(Key::from(&key[..]), item, insert);
             let list = model.entry(key.clone()).or_default();
