@@ -35,7 +35,6 @@ import weakref
 from collections.abc import Iterable, Mapping
 from functools import partial
 from itertools import islice, repeat
-from operator import add
 from typing import Any, Literal, Optional, Union, overload
 
 from ._ffi import ffi, lib
@@ -371,7 +370,9 @@ def _batch_arrays(bufs: list[Any], errors: str) -> tuple[Any, Any, Any, dict[int
     if _BYTES_OFFSET is not None and set(map(type, bufs)) == {bytes}:
         # All bytes (the common case): pointers into the bytes objects,
         # which `bufs` keeps alive until the call returns; no copies.
-        addrs = array(_PTR_CODE, map(add, map(id, bufs), repeat(_BYTES_OFFSET)))  # type: ignore[arg-type]
+        # (A list comprehension is about twice as fast here as chained maps.)
+        offset = _BYTES_OFFSET
+        addrs = array(_PTR_CODE, [id(b) + offset for b in bufs])  # type: ignore[arg-type]
         ptrs = _from_buffer(_ptr_array, addrs)
         lens_arr = _size_array(map(len, bufs))
         keep: Any = None
@@ -738,7 +739,7 @@ class Machine(_Handle):
             # Map all ids to names at once (C-level map), then give each event
             # its slice: one list operation per event.
             named = list(map(self._names.__getitem__, ids))
-            result = list(map(named.__getitem__, map(slice, offs, islice(offs, 1, None))))
+            result = [named[a:b] for a, b in zip(offs, islice(offs, 1, None))]
             if not self._names_sorted:
                 for names in result:
                     names.sort()
