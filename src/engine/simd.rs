@@ -31,6 +31,10 @@
 //! features (or other architectures) use the scalar validator throughout;
 //! `EVMATCH_NO_SIMD=1` in the environment does the same, for comparisons.
 //!
+//! Trusted-input mode uses a lighter pass of the same kind,
+//! [`Simd::skip_trusted`]: quotes, escapes and brackets only, to find where
+//! a container ends without validating it.
+//!
 //! `unsafe` in the engine lives here only: calling the `target_feature`
 //! function (sound because [`Simd`] can only be made after detecting the
 //! features) and unaligned 64-byte loads.
@@ -66,7 +70,9 @@ impl Simd {
     pub(crate) fn skip_trusted(self, ev: &[u8], p: usize) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: as in `skip_container`.
+            // SAFETY: a `Simd` exists only if `detect` found the CPU
+            // features `x86::skip_trusted` is compiled for (those of
+            // `x86::skip`).
             unsafe { x86::skip_trusted(ev, p) }
         }
         #[cfg(not(target_arch = "x86_64"))]
