@@ -149,7 +149,7 @@ impl NumericPaths {
 /// The value of a leaf, as the matchers see it.
 pub(crate) fn value_ref(v: &Value) -> ValueRef<'_> {
     match v {
-        Value::String(s) => ValueRef::Str(s),
+        Value::String(s) => ValueRef::Str(s.as_bytes()),
         Value::Number(n) => ValueRef::Num(n.as_bytes(), comparable(n)),
         Value::Bool(true) => ValueRef::True,
         Value::Bool(false) => ValueRef::False,

@@ -224,12 +224,17 @@ impl FieldIndex {
     #[inline]
     fn probe(&self, v: &ValueRef<'_>, fold: &mut Vec<u8>, f: &mut impl FnMut(u32)) {
         match *v {
-            ValueRef::Str(s) => {
-                if let Some(bs) = self.exact.get(s.as_bytes()) {
+            ValueRef::Str(bytes) => {
+                if let Some(bs) = self.exact.get(bytes) {
                     bs.iter().for_each(|&b| f(b));
                 }
-                self.prefix.prefixes_of(s.as_bytes(), f);
-                self.suffix.suffixes_of(s.as_bytes(), f);
+                self.prefix.prefixes_of(bytes, f);
+                self.suffix.suffixes_of(bytes, f);
+                if !self.wants_fold && self.ip.is_empty() {
+                    return;
+                }
+                // The scanner validated the bytes as UTF-8.
+                let s = std::str::from_utf8(bytes).unwrap_or_default();
                 if self.wants_fold {
                     // Only the first and last `max_fold` bytes of the fold
                     // matter, and a value much longer than every operand
@@ -954,7 +959,7 @@ fn value_of<'a>(
     let bytes = scan.bytes(ev, hit);
     match hit.kind {
         // The scanner validated the bytes as UTF-8.
-        Kind::Str => ValueRef::Str(std::str::from_utf8(bytes).unwrap_or_default()),
+        Kind::Str => ValueRef::Str(bytes),
         Kind::Num => {
             let text = bytes;
             let value = match num_state[h] {

@@ -86,7 +86,9 @@ pub(crate) enum Matcher {
 /// spelling and, when exactly representable, their value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum ValueRef<'a> {
-    Str(&'a str),
+    /// A string's UTF-8 bytes (valid UTF-8: the scanner or serde_json
+    /// checked them; matchers that need characters convert).
+    Str(&'a [u8]),
     Num(&'a [u8], Option<f64>),
     True,
     False,
@@ -100,21 +102,21 @@ impl Matcher {
     pub(crate) fn matches(&self, v: ValueRef<'_>, numeric_field: bool) -> bool {
         use ValueRef as V;
         match (self, v) {
-            (Matcher::Exact(s), V::Str(e)) => **s == *e,
+            (Matcher::Exact(s), V::Str(e)) => s.as_bytes() == e,
             (Matcher::Number { text, value }, V::Num(e, ev)) => {
                 text.as_bytes() == e || matches!((value, ev), (Some(a), Some(b)) if *a == b)
             }
             (Matcher::Literal(Literal::True), V::True) => true,
             (Matcher::Literal(Literal::False), V::False) => true,
             (Matcher::Literal(Literal::Null), V::Null) => true,
-            (Matcher::Prefix(p), V::Str(e)) => e.starts_with(&**p),
-            (Matcher::Suffix(p), V::Str(e)) => e.ends_with(&**p),
+            (Matcher::Prefix(p), V::Str(e)) => e.starts_with(p.as_bytes()),
+            (Matcher::Suffix(p), V::Str(e)) => e.ends_with(p.as_bytes()),
             (Matcher::PrefixIgnoreCase(c), V::Str(e)) => c.is_prefix_of(e),
             (Matcher::SuffixIgnoreCase(c), V::Str(e)) => c.is_suffix_of(e),
             (Matcher::EqualsIgnoreCase(c), V::Str(e)) => c.equals(e),
             (Matcher::Wildcard(w), V::Str(e)) => w.matches(e),
             (Matcher::AnythingButStrings(set), v) => match v {
-                V::Str(e) => !set.iter().any(|s| **s == *e),
+                V::Str(e) => !set.iter().any(|s| s.as_bytes() == e),
                 _ => true,
             },
             (Matcher::AnythingButNumbers(set), v) => match v {
@@ -122,11 +124,11 @@ impl Matcher {
                 _ => true,
             },
             (Matcher::AnythingButPrefix(set), v) => match v {
-                V::Str(e) => !set.iter().any(|p| e.starts_with(&**p)),
+                V::Str(e) => !set.iter().any(|p| e.starts_with(p.as_bytes())),
                 _ => true,
             },
             (Matcher::AnythingButSuffix(set), v) => match v {
-                V::Str(e) => !set.iter().any(|p| e.ends_with(&**p)),
+                V::Str(e) => !set.iter().any(|p| e.ends_with(p.as_bytes())),
                 _ => true,
             },
             (Matcher::AnythingButIgnoreCase(set), v) => match v {
@@ -138,7 +140,10 @@ impl Matcher {
                 _ => true,
             },
             (Matcher::Numeric(iv), V::Num(_, Some(x))) => iv.contains(x),
-            (Matcher::Ip(r), V::Str(e)) => ip::ip_nibbles(e).is_some_and(|n| r.contains(&n)),
+            (Matcher::Ip(r), V::Str(e)) => std::str::from_utf8(e)
+                .ok()
+                .and_then(ip::ip_nibbles)
+                .is_some_and(|n| r.contains(&n)),
             // The reference runs an IP range over a number's raw text, unless
             // the field reads numbers as numbers.
             (Matcher::Ip(r), V::Num(e, ev)) => !(numeric_field && ev.is_some()) && r.contains(e),

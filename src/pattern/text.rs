@@ -67,30 +67,37 @@ impl CaseInsensitive {
     }
 
     /// `equals-ignore-case`
-    pub(crate) fn equals(&self, s: &str) -> bool {
+    pub(crate) fn equals(&self, s: &[u8]) -> bool {
         if let Some(op) = &self.ascii {
-            return s.as_bytes().eq_ignore_ascii_case(op);
+            return s.eq_ignore_ascii_case(op);
         }
+        let Ok(s) = std::str::from_utf8(s) else {
+            return false;
+        };
         self.ends(s).contains(&s.len())
     }
 
     /// `prefix` with `equals-ignore-case`
-    pub(crate) fn is_prefix_of(&self, s: &str) -> bool {
+    pub(crate) fn is_prefix_of(&self, s: &[u8]) -> bool {
         if let Some(op) = &self.ascii {
             return s
-                .as_bytes()
                 .get(..op.len())
                 .is_some_and(|p| p.eq_ignore_ascii_case(op));
         }
+        let Ok(s) = std::str::from_utf8(s) else {
+            return false;
+        };
         !self.ends(s).is_empty()
     }
 
     /// `suffix` with `equals-ignore-case`
-    pub(crate) fn is_suffix_of(&self, s: &str) -> bool {
+    pub(crate) fn is_suffix_of(&self, s: &[u8]) -> bool {
         if let Some(op) = &self.ascii {
-            let s = s.as_bytes();
             return s.len() >= op.len() && s[s.len() - op.len()..].eq_ignore_ascii_case(op);
         }
+        let Ok(s) = std::str::from_utf8(s) else {
+            return false;
+        };
         let mut at = Offsets::new();
         at.push(s.len());
         for alts in self.alternatives.iter().rev() {
@@ -157,8 +164,7 @@ impl Wildcard {
     }
 
     /// Whether the whole of `s` matches.
-    pub(crate) fn matches(&self, s: &str) -> bool {
-        let s = s.as_bytes();
+    pub(crate) fn matches(&self, s: &[u8]) -> bool {
         let n = self.parts.len();
         let first = self.parts[0].as_bytes();
         if n == 1 {
@@ -326,15 +332,19 @@ mod tests {
             let mut slow = fast.clone();
             slow.ascii = None;
             for v in values {
-                assert_eq!(fast.equals(v), slow.equals(v), "{op:?} = {v:?}");
                 assert_eq!(
-                    fast.is_prefix_of(v),
-                    slow.is_prefix_of(v),
+                    fast.equals(v.as_bytes()),
+                    slow.equals(v.as_bytes()),
+                    "{op:?} = {v:?}"
+                );
+                assert_eq!(
+                    fast.is_prefix_of(v.as_bytes()),
+                    slow.is_prefix_of(v.as_bytes()),
                     "{op:?} prefix {v:?}"
                 );
                 assert_eq!(
-                    fast.is_suffix_of(v),
-                    slow.is_suffix_of(v),
+                    fast.is_suffix_of(v.as_bytes()),
+                    slow.is_suffix_of(v.as_bytes()),
                     "{op:?} suffix {v:?}"
                 );
             }
@@ -346,28 +356,46 @@ mod tests {
     #[test]
     fn ignore_case() {
         let c = CaseInsensitive::new("ß");
-        assert!(c.equals("ß") && c.equals("SS") && !c.equals("ss"));
+        assert!(
+            c.equals("ß".as_bytes()) && c.equals("SS".as_bytes()) && !c.equals("ss".as_bytes())
+        );
         let c = CaseInsensitive::new("İ");
-        assert!(c.equals("İ") && c.equals("i\u{307}") && !c.equals("i"));
+        assert!(
+            c.equals("İ".as_bytes())
+                && c.equals("i\u{307}".as_bytes())
+                && !c.equals("i".as_bytes())
+        );
         let c = CaseInsensitive::new("STRAß");
         assert!(
-            c.is_prefix_of("straße") && c.is_prefix_of("STRASSE") && !c.is_prefix_of("strasse")
+            c.is_prefix_of("straße".as_bytes())
+                && c.is_prefix_of("STRASSE".as_bytes())
+                && !c.is_prefix_of("strasse".as_bytes())
         );
         let c = CaseInsensitive::new("ÉS");
-        assert!(c.is_suffix_of("cafés") && c.is_suffix_of("És") && !c.is_suffix_of("cafes"));
-        assert!(CaseInsensitive::new("").is_suffix_of("x"));
+        assert!(
+            c.is_suffix_of("cafés".as_bytes())
+                && c.is_suffix_of("És".as_bytes())
+                && !c.is_suffix_of("cafes".as_bytes())
+        );
+        assert!(CaseInsensitive::new("").is_suffix_of("x".as_bytes()));
     }
 
     #[test]
     fn wildcard() {
         let w = Wildcard::parse("a*b*c").unwrap();
-        assert!(w.matches("abc") && w.matches("aXbYc") && !w.matches("acb"));
-        assert!(Wildcard::parse("*").unwrap().matches(""));
-        assert!(Wildcard::parse("").unwrap().matches(""));
-        assert!(!Wildcard::parse("").unwrap().matches("a"));
-        assert!(Wildcard::parse("*ab*ab*").unwrap().matches("abab"));
-        assert!(!Wildcard::parse("*ab*ab*").unwrap().matches("ab"));
-        assert!(Wildcard::parse("a\\*b").unwrap().matches("a*b"));
+        assert!(
+            w.matches("abc".as_bytes())
+                && w.matches("aXbYc".as_bytes())
+                && !w.matches("acb".as_bytes())
+        );
+        assert!(Wildcard::parse("*").unwrap().matches("".as_bytes()));
+        assert!(Wildcard::parse("").unwrap().matches("".as_bytes()));
+        assert!(!Wildcard::parse("").unwrap().matches("a".as_bytes()));
+        assert!(Wildcard::parse("*ab*ab*")
+            .unwrap()
+            .matches("abab".as_bytes()));
+        assert!(!Wildcard::parse("*ab*ab*").unwrap().matches("ab".as_bytes()));
+        assert!(Wildcard::parse("a\\*b").unwrap().matches("a*b".as_bytes()));
         assert_eq!(
             Wildcard::parse("ab**c").unwrap_err(),
             "Consecutive wildcard characters at pos 3"
@@ -380,7 +408,7 @@ mod tests {
             Wildcard::parse("abc\\").unwrap_err(),
             "Invalid escape character at pos 4"
         );
-        assert!(Wildcard::parse("\\**").unwrap().matches("*abc"));
+        assert!(Wildcard::parse("\\**").unwrap().matches("*abc".as_bytes()));
         let c = |p: &str| Wildcard::parse(p).unwrap().complexity(100_000).unwrap();
         assert_eq!(c("*:*:*:*:*:event-bus/*"), 6);
         assert_eq!(c("/Users/*/dir/dir/dir/dir/dir/doc.txt"), 1);
