@@ -597,6 +597,21 @@ fn scalar_part(
     Ok((end, upto, lit_e, ws))
 }
 
+/// The 64 bytes of `ev` from `base` (`base < ev.len()`); the last, partial
+/// block is copied into `pad` and padded with spaces.
+#[inline(always)]
+fn block_at<'a>(ev: &'a [u8], base: usize, pad: &'a mut [u8; 64]) -> &'a [u8; 64] {
+    match ev.get(base..base + 64) {
+        Some(b) => b.try_into().expect("64 bytes"),
+        None => {
+            let rest = ev.len() - base;
+            pad[..rest].copy_from_slice(&ev[base..]);
+            pad[rest..].fill(b' ');
+            pad
+        }
+    }
+}
+
 /// The bytes escaped by a backslash (simdjson's odd-sequence method);
 /// `prev` carries whether the next block's first byte is escaped.
 #[inline(always)]
@@ -660,16 +675,7 @@ mod x86 {
         let mut base = p;
         let mut pad = [b' '; 64];
         while base < ev.len() {
-            let rest = ev.len() - base;
-            let block: &[u8; 64] = match ev.get(base..base + 64) {
-                Some(b) => b.try_into().expect("64 bytes"),
-                None => {
-                    pad[..rest].copy_from_slice(&ev[base..]);
-                    pad[rest..].fill(b' ');
-                    &pad
-                }
-            };
-            let v = load(block);
+            let v = load(block_at(ev, base, &mut pad));
             let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
             let mut quote = eq(b'"');
             let backslash = eq(b'\\');
@@ -736,17 +742,7 @@ mod x86 {
         let mut base = p;
         let mut pad = [b' '; 64];
         while base < ev.len() {
-            let rest = ev.len() - base;
-            let block: &[u8; 64] = match ev.get(base..base + 64) {
-                Some(b) => b.try_into().expect("64 bytes"),
-                None => {
-                    // The last, partial block, padded with spaces.
-                    pad[..rest].copy_from_slice(&ev[base..]);
-                    pad[rest..].fill(b' ');
-                    &pad
-                }
-            };
-            let v = load(block);
+            let v = load(block_at(ev, base, &mut pad));
             let mut k = Masks {
                 v,
                 quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
