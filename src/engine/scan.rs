@@ -125,7 +125,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 const LO20: u64 = 0x2020_2020_2020_2020;
 
 #[inline]
-fn hex4(ev: &[u8], p: usize) -> Result<u32, EventError> {
+pub(crate) fn hex4(ev: &[u8], p: usize) -> Result<u32, EventError> {
     let mut v = 0u32;
     for i in 0..4 {
         let c = *ev
@@ -701,13 +701,12 @@ impl ScanScratch {
                 }
                 skip_value(ev, p, depth, opt.max_depth, &mut self.skip_stack)
             } else {
-                match (opt.simd, ev.get(p)) {
-                    (Some(simd), Some(b'{' | b'[')) => match simd.skip_trusted(ev, p) {
-                        Some(end) => Ok(end),
-                        None => fast_skip(ev, p),
-                    },
-                    _ => fast_skip(ev, p),
+                if let (Some(simd), Some(b'{' | b'[')) = (opt.simd, ev.get(p)) {
+                    if let Some(end) = simd.skip_trusted(ev, p) {
+                        return Ok(end);
+                    }
                 }
+                fast_skip(ev, p)
             };
         }
         let c = *ev.get(p).ok_or_else(|| syntax(S::UnexpectedEnd, p))?;

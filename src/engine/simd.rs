@@ -625,23 +625,11 @@ fn find_escaped(backslash: u64, prev: &mut u64) -> u64 {
     (EVEN ^ (even_starts << 1)) & follows
 }
 
-/// Four hex digits at `ev[at..]` naming a character outside the surrogates.
+/// Four hex digits at `ev[at..]` (read as the scalar validator reads them)
+/// naming a character outside the surrogates.
 #[inline]
 fn bmp_escape(ev: &[u8], at: usize) -> bool {
-    let Some(hex) = ev.get(at..at + 4) else {
-        return false;
-    };
-    let mut v = 0u32;
-    for &c in hex {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return false,
-        };
-        v = (v << 4) | d as u32;
-    }
-    !(0xD800..0xE000).contains(&v)
+    super::scan::hex4(ev, at).is_ok_and(|v| !(0xD800..0xE000).contains(&v))
 }
 
 #[cfg(target_arch = "x86_64")]
