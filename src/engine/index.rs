@@ -270,6 +270,9 @@ impl LenIndex {
     }
 }
 
+/// Narrow intervals per entry of `IntervalTree::narrow_top`.
+const STRIDE: usize = 8;
+
 /// A closed interval `[lo, hi]` of doubles with a payload.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Iv {
@@ -293,6 +296,11 @@ pub(crate) struct IntervalTree {
     /// Narrow intervals sorted by `lo`, and the widest of their widths.
     narrow: Vec<Iv>,
     narrow_width: f64,
+    /// The `lo` of each narrow interval (a third of the memory of `narrow`,
+    /// so that with many rules the search stays in cache), and every
+    /// [`STRIDE`]th of them, where the search starts.
+    narrow_lo: Vec<f64>,
+    narrow_top: Vec<f64>,
     nodes: Vec<IvNode>,
     root: Option<u32>,
 }
@@ -332,6 +340,8 @@ impl IntervalTree {
         self.dirty = false;
         self.nodes.clear();
         self.narrow.clear();
+        self.narrow_lo.clear();
+        self.narrow_top.clear();
         // Narrow: at most the 90th-percentile width (and finite).
         let mut widths: Vec<f64> = self.all.iter().map(|iv| iv.hi - iv.lo).collect();
         widths.sort_by(|a, b| a.total_cmp(b));
@@ -350,6 +360,8 @@ impl IntervalTree {
         }
         self.narrow.sort_by(|a, b| a.lo.total_cmp(&b.lo));
         self.narrow_width = cut;
+        self.narrow_lo = self.narrow.iter().map(|iv| iv.lo).collect();
+        self.narrow_top = self.narrow_lo.iter().step_by(STRIDE).copied().collect();
         self.root = self.build_node(wide);
     }
 
@@ -406,15 +418,26 @@ impl IntervalTree {
     /// Calls `f` with every interval holding `x`.
     #[inline]
     pub(crate) fn stab(&self, x: f64, f: &mut impl FnMut(u32)) {
-        let k = self.narrow.partition_point(|iv| iv.lo <= x);
-        for iv in self.narrow[..k].iter().rev() {
-            // Not `iv.lo < x - width`: that subtraction rounds, and can
+        // How many narrow intervals start at or before `x`: first among
+        // every STRIDEth, then within one stride.
+        let blocks = self.narrow_top.partition_point(|&lo| lo <= x);
+        let k = match blocks.checked_sub(1) {
+            None => 0,
+            Some(b) => {
+                let from = b * STRIDE;
+                let to = (from + STRIDE).min(self.narrow_lo.len());
+                from + self.narrow_lo[from..to].partition_point(|&lo| lo <= x)
+            }
+        };
+        for (i, &lo) in self.narrow_lo[..k].iter().enumerate().rev() {
+            // Not `lo < x - width`: that subtraction rounds, and can
             // cut off an interval whose upper bound is `x` (finding F6).
             // Rounding is monotonic, so `lo <= x <= hi` implies
             // `fl(x - lo) <= fl(hi - lo) <= width`.
-            if x - iv.lo > self.narrow_width {
+            if x - lo > self.narrow_width {
                 break;
             }
+            let iv = &self.narrow[i];
             if iv.hi >= x {
                 f(iv.item);
             }
@@ -445,6 +468,7 @@ impl IntervalTree {
             .map(|n| 64 + (n.by_lo.capacity() + n.by_hi.capacity()) * 24)
             .sum::<usize>()
             + (self.all.capacity() + self.narrow.capacity()) * 24
+            + (self.narrow_lo.capacity() + self.narrow_top.capacity()) * 8
     }
 }
 

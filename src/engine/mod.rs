@@ -633,6 +633,9 @@ impl Engine {
         s.candidates.extend_from_slice(&self.always);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
+        if candidates.len() > 1 {
+            self.prefetch_branches(&candidates);
+        }
         for &b in &candidates {
             let Some(branch) = self.branch(b) else {
                 continue;
@@ -652,6 +655,28 @@ impl Engine {
             f(r);
         }
         Ok(())
+    }
+
+    /// With many rules a candidate's branch, its fields and their matchers
+    /// sit in cold memory, one pointer after another: fetch each level for
+    /// all candidates before reading the next, so that the cache misses of
+    /// different candidates overlap instead of queueing.
+    fn prefetch_branches(&self, candidates: &[u32]) {
+        for &b in candidates {
+            simd::prefetch(&self.chunks[b as usize / CHUNK][b as usize % CHUNK]);
+        }
+        for &b in candidates {
+            if let Some(branch) = self.branch(b) {
+                simd::prefetch(&*branch.fields);
+            }
+        }
+        for &b in candidates {
+            if let Some(branch) = self.branch(b) {
+                for f in branch.fields.iter() {
+                    simd::prefetch(&*f.leaf);
+                }
+            }
+        }
     }
 
     /// Sizes the scratch for this machine and the current scan, and links

@@ -37,7 +37,7 @@
 //!
 //! `unsafe` in the engine lives here only: calling the `target_feature`
 //! function (sound because [`Simd`] can only be made after detecting the
-//! features) and unaligned 64-byte loads.
+//! features), unaligned 64-byte loads, and [`prefetch`] hints.
 #![allow(unsafe_code)]
 
 /// Proof that the CPU supports the block validator; `None` elsewhere.
@@ -100,6 +100,25 @@ impl Simd {
             let _ = (ev, p, levels);
             None
         }
+    }
+}
+
+/// Asks the CPU to start loading the cache line holding `*p`, without
+/// waiting for it: the engine issues these for all candidates of an event
+/// before reading any of them, so that their cache misses overlap.
+#[inline(always)]
+pub(crate) fn prefetch<T: ?Sized>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of the x86_64 baseline, so the instruction
+        // exists on every CPU this code runs on; a prefetch is only a hint
+        // and never faults, whatever the address (here a valid reference).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const T).cast::<i8>()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = p;
     }
 }
 
