@@ -250,15 +250,24 @@ const PAIRS: [u16; 16] = {
 };
 
 /// The vectors of the pair check, as bytes: the class table in two halves
-/// (for `vpermi2b`), the allowed sets of classes 0-7 and 8-15 and each
-/// class's bit (16-entry tables repeated in the four 128-bit lanes, for
-/// `vpshufb`), and the index vector that moves every byte's class one byte
-/// later (byte 0 takes the previous block's byte 63).
+/// (for `vpermi2b`); the allowed sets, indexed by twice the class before
+/// plus the high bit of the class (for `vpermb`: byte `2b + h` holds the
+/// bits of classes `8h..8h+8` allowed after class `b`); each class's bit
+/// within its byte (a 16-entry table repeated in the four 128-bit lanes,
+/// for `vpshufb`); and the index vector that moves every byte's class one
+/// byte later (byte 0 takes the previous block's byte 63).
 const CLASS_LO: [u8; 64] = half(0);
 const CLASS_HI: [u8; 64] = half(64);
-const ALLOW_LO: [u8; 64] = lanes(0);
-const ALLOW_HI: [u8; 64] = lanes(8);
-const BIT: [u8; 64] = lanes(16);
+const ALLOW: [u8; 64] = allowed(&PAIRS);
+const BIT: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = 1 << (i % 8);
+        i += 1;
+    }
+    t
+};
 const SHIFT: [u8; 64] = shift(1);
 const SHIFT2: [u8; 64] = shift(2);
 const SHIFT3: [u8; 64] = shift(3);
@@ -369,21 +378,12 @@ const fn half(from: usize) -> [u8; 64] {
     t
 }
 
-/// `which` 0: allowed classes 0-7; 8: classes 8-15; 16: the class's bit.
-const fn lanes(which: u32) -> [u8; 64] {
-    lanes_of(&PAIRS, which)
-}
-
-const fn lanes_of(pairs: &[u16; 16], which: u32) -> [u8; 64] {
+/// The `vpermb` table of allowed pairs (see `ALLOW`); bytes 32-63 unused.
+const fn allowed(pairs: &[u16; 16]) -> [u8; 64] {
     let mut t = [0u8; 64];
     let mut i = 0;
-    while i < 64 {
-        let c = i % 16;
-        t[i] = if which == 16 {
-            1 << (c % 8)
-        } else {
-            (pairs[c] >> which) as u8
-        };
+    while i < 32 {
+        t[i] = (pairs[i / 2] >> (8 * (i % 2))) as u8;
         i += 1;
     }
     t
@@ -404,8 +404,7 @@ const PAIRS_WS: [u16; 16] = {
     t[OPEN_QUOTE as usize] = 0;
     t
 };
-const ALLOW_WS_LO: [u8; 64] = lanes_of(&PAIRS_WS, 0);
-const ALLOW_WS_HI: [u8; 64] = lanes_of(&PAIRS_WS, 8);
+const ALLOW_WS: [u8; 64] = allowed(&PAIRS_WS);
 
 /// The 64 bytes of `ev` from `base` (`base < ev.len()`); the last, partial
 /// block is copied into `pad` and padded with spaces.
@@ -610,36 +609,47 @@ mod x86 {
             // container around it; a closing one in the one it closes):
             // those changes, xor-ed up, give the bytes inside arrays.
             let top = stack & 1;
-            let mut brackets = opens | close;
-            let mut toggles = 0u64;
+            let brackets = opens | close;
+            let mut left = brackets;
+            // Per bracket, the innermost container's kind after it, and
+            // before it (for a closing bracket: the kind it closes).
+            let (mut after, mut before) = (0u64, 0u64);
+            let mut deepest = stack;
             let mut end = None;
-            let mut wrong = false;
             // Branch-free but for the loop and the end of the value:
             // brackets come in data-dependent orders.
-            while brackets != 0 {
-                let j = brackets.trailing_zeros();
-                brackets &= brackets - 1;
-                let old = stack & 1;
-                let is_array = (arrays >> j) & 1;
-                let is_open = (opens >> j) & 1 == 1;
-                // A closing bracket must match the innermost container.
-                wrong |= !is_open & (old != is_array);
-                stack = if is_open {
-                    (stack << 1) | is_array
+            while left != 0 {
+                let j = left.trailing_zeros();
+                left &= left - 1;
+                before |= (stack & 1) << j;
+                stack = if (opens >> j) & 1 == 1 {
+                    (stack << 1) | ((arrays >> j) & 1)
                 } else {
                     stack >> 1
                 };
-                wrong |= stack >= limit;
+                deepest = deepest.max(stack);
                 if stack == 1 {
                     end = Some(j as usize);
                     break;
                 }
-                toggles |= ((old ^ stack) & 1) << j << 1;
+                after |= (stack & 1) << j;
             }
-            if wrong {
+            let upto = match end {
+                Some(j) => u64::MAX >> (63 - j),
+                None => u64::MAX,
+            };
+            // A closing bracket must match the innermost container, and the
+            // nesting must stay within `levels` (deeper stacks are larger).
+            if ((before ^ arrays) & close & upto) | (deepest >= limit) as u64 != 0 {
                 return None;
             }
-            let obj = !(prefix_xor(toggles) ^ top.wrapping_neg());
+            // The kinds after each bracket, in bracket order; where it
+            // changes from one bracket to the next, the bytes after the
+            // bracket change context: xor-ed up, those give the bytes
+            // inside arrays.
+            let kinds = _pext_u64(after, brackets);
+            let changes = _pdep_u64(kinds ^ ((kinds << 1) | top), brackets);
+            let obj = !(prefix_xor(changes << 1) ^ top.wrapping_neg());
 
             // Member names: strings right after `{` or after a comma in an
             // object. An addition carried through the string finds its
@@ -714,10 +724,6 @@ mod x86 {
                 | v_names
                 | v_zero
                 | v_order;
-            let upto = match end {
-                Some(j) => u64::MAX >> (63 - j),
-                None => u64::MAX,
-            };
             if violations & upto != 0 {
                 return None;
             }
@@ -767,16 +773,14 @@ mod x86 {
             let before = _mm512_permutex2var_epi8(filled, load(&SHIFT), prev_class);
             let after_ws = prev(ws, c_ws);
             c_ws = ws;
-            let mut allow_lo = _mm512_shuffle_epi8(load(&ALLOW_LO), before);
-            let mut allow_hi = _mm512_shuffle_epi8(load(&ALLOW_HI), before);
+            // Classes are below 16: 2 * before + (class >> 3) < 32.
+            let high = _mm512_and_si512(_mm512_srli_epi16::<3>(class), set1(1));
+            let index = _mm512_or_si512(_mm512_add_epi8(before, before), high);
+            let mut allow = _mm512_permutexvar_epi8(index, load(&ALLOW));
             if after_ws != 0 {
-                let ws_lo = _mm512_shuffle_epi8(load(&ALLOW_WS_LO), before);
-                let ws_hi = _mm512_shuffle_epi8(load(&ALLOW_WS_HI), before);
-                allow_lo = _mm512_mask_mov_epi8(allow_lo, after_ws, ws_lo);
-                allow_hi = _mm512_mask_mov_epi8(allow_hi, after_ws, ws_hi);
+                let across = _mm512_permutexvar_epi8(index, load(&ALLOW_WS));
+                allow = _mm512_mask_mov_epi8(allow, after_ws, across);
             }
-            let high = _mm512_cmpge_epu8_mask(class, set1(8));
-            let allow = _mm512_mask_blend_epi8(high, allow_lo, allow_hi);
             let bit = _mm512_shuffle_epi8(load(&BIT), class);
             let bad_pairs = _mm512_testn_epi8_mask(allow, bit) & !ws;
             if bad_pairs & upto != 0 {
