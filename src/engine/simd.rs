@@ -9,17 +9,22 @@
 //! * bit masks of quotes (escaped ones removed: simdjson's odd-backslash
 //!   method), the inside of strings (a carry-less multiplication),
 //!   structural characters and white space;
-//! * a class per byte (a 128-entry table lookup), white space taking the
-//!   class of the byte before it, and one check for the whole block that
-//!   each byte's class may follow the class before it (two 16-entry tables
-//!   of allowed successors: adjacent, and across white space);
+//! * a class per byte (a 128-entry table lookup; the inside of strings
+//!   and opening quotes from the masks), from which one compare per class
+//!   gives that class's bit mask; white space takes the class of the byte
+//!   before it, and one check for the whole block tells that each byte's
+//!   class may follow the class before it (a table of allowed pairs indexed
+//!   by both classes, one for adjacent bytes and one across white space);
 //! * bitwise rules for what pairs cannot see: member names (a string right
 //!   after `{` or after a comma in an object, whose closing quote an
 //!   addition finds, must be followed by a colon, and only those are),
 //!   numbers' leading zeros and the order of `.` and exponent, escapes,
 //!   and UTF-8 inside strings (the Keiser-Lemire lookup);
-//! * a walk over the brackets only (branch-free) for nesting, matching and
-//!   the object/array context of each byte; literals word by word.
+//! * a walk over the brackets only for nesting: per bracket it notes the
+//!   kind of container before and after it, then one check per block for
+//!   matching and depth, and the object/array context of each byte from
+//!   where the kind changes (bit extract and deposit, then a prefix xor);
+//!   literals word by word.
 //!
 //! It is an *acceptor*: [`Simd::skip_container`] returns the end of the
 //! value only when the value is valid, and `None` for any error and for the
