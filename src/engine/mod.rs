@@ -732,8 +732,9 @@ impl Engine {
 
     /// Whether the branch matches the scanned event.
     fn verify(&self, s: &mut EngineScratch, ev: &[u8], b: &Branch) -> bool {
-        if s.scan.trails.is_empty() {
-            // No object inside an array on any named path: fields are
+        if s.scan.trails.is_empty() || b.fields.len() == 1 {
+            // No object inside an array on any named path, or only one
+            // field (a hit's trail always agrees with itself): fields are
             // independent.
             return b.fields.iter().all(|f| {
                 let mut h = Self::first_hit(s, f.field);
