@@ -4,9 +4,10 @@
 //! too much, never too little.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 /// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
@@ -63,18 +64,130 @@ pub(crate) type Key = SmallVec<[u8; 24]>;
 /// the same reason.
 pub(crate) type Items = SmallVec<[u32; 2]>;
 
+/// The hash of a byte string for the index tables: FxHash's multiply-rotate
+/// over 8-byte words, the last word (or, under 8 bytes, two 4-byte halves)
+/// read overlapping the one before instead of byte by byte, then a full
+/// avalanche (murmur3's fmix64), since every bit range of the hash is used
+/// (table slot, tag, shard, filter).
+#[inline]
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let n = b.len();
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let mut h = (n as u64).wrapping_mul(SEED);
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            h = (h.rotate_left(5) ^ word(i)).wrapping_mul(SEED);
+            i += 8;
+        }
+        h = (h.rotate_left(5) ^ word(n - 8)).wrapping_mul(SEED);
+    } else if n >= 4 {
+        h = (h.rotate_left(5) ^ (half(0) << 32 | half(n - 4))).wrapping_mul(SEED);
+    } else if n > 0 {
+        let w = (b[0] as u64) << 16 | (b[n / 2] as u64) << 8 | b[n - 1] as u64;
+        h = (h.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+    fmix(h)
+}
+
+/// murmur3's 64-bit finaliser: every input bit moves every output bit.
+#[inline]
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Byte-string equality, inline: index keys are short, and a call to
+/// `memcmp` per probe that finds a key cost more than the comparison.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// A key of a [`Sharded`] map, looked up by a borrowed form (`[u8]` for
+/// byte strings) through a hash computed once per probe.
+pub(crate) trait TableKey: Clone {
+    /// What a probe holds.
+    type Probe: ?Sized;
+    /// The hash of a probe (and of a key, through [`TableKey::probe`]).
+    fn hash(p: &Self::Probe) -> u64;
+    /// The probe form of the key.
+    fn probe(&self) -> &Self::Probe;
+    /// Whether the key is the probe.
+    fn is(&self, p: &Self::Probe) -> bool;
+}
+
+impl TableKey for Key {
+    type Probe = [u8];
+    #[inline]
+    fn hash(p: &[u8]) -> u64 {
+        hash_bytes(p)
+    }
+    #[inline]
+    fn probe(&self) -> &[u8] {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &[u8]) -> bool {
+        bytes_eq(self, p)
+    }
+}
+
+impl TableKey for u64 {
+    type Probe = u64;
+    #[inline]
+    fn hash(p: &u64) -> u64 {
+        fmix(p.wrapping_mul(SEED))
+    }
+    #[inline]
+    fn probe(&self) -> &u64 {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &u64) -> bool {
+        self == p
+    }
+}
+
 /// A map from keys to lists of branch ids, split into shards that are
 /// shared between versions of a machine and copied on write: an update
 /// copies one shard, not the whole map.
 ///
+/// A probe hashes its key once: the hash picks the filter word, the shard
+/// and the slot in the shard's table (a `hashbrown::HashTable`, found by
+/// that hash; a `HashMap` would hash the key again). The bit ranges used
+/// are disjoint: the table's slot takes the low bits and its tag the top
+/// seven, the shard bits 28..32, the filter 16..28 and 32 up.
+///
 /// In front of the shards sits a Bloom filter over the keys (two bits per
-/// key, 16 to 32 bits of filter per key): most probes of a large map miss,
-/// and the filter answers those from cache instead of from the table's
-/// memory. Keys removed leave their bits until the filter is next rebuilt
-/// (it only ever says "maybe").
+/// key, both in one 64-bit word chosen by the hash, 16 to 32 bits of filter
+/// per key): most probes of a large map miss, and the filter answers those
+/// with one load from cache instead of from the table's memory. Keys
+/// removed leave their bits until the filter is next rebuilt (it only ever
+/// says "maybe").
 #[derive(Debug, Clone)]
 pub(crate) struct Sharded<K> {
-    shards: Vec<Arc<FxMap<K, Items>>>,
+    shards: Vec<Arc<HashTable<(K, Items)>>>,
     filter: Arc<Vec<u64>>,
     keys: usize,
 }
@@ -92,27 +205,18 @@ impl<K> Default for Sharded<K> {
 const SHARDS: usize = 16;
 
 #[inline]
-fn hash_of<Q: Hash + ?Sized>(key: &Q) -> u64 {
-    let mut h = FxHasher::default();
-    key.hash(&mut h);
-    h.finish()
-}
-
-#[inline]
 fn shard_of(h: u64) -> usize {
-    (h >> 60) as usize % SHARDS
+    (h >> 28) as usize % SHARDS
 }
 
-/// The two filter bits of a hash: (word, bit mask) each.
+/// The filter word of a hash and the mask of its two bits there.
 #[inline]
-fn filter_bits(h: u64, words: usize) -> [(usize, u64); 2] {
-    let mask = words * 64 - 1;
-    let a = h as usize & mask;
-    let b = (h >> 28) as usize & mask;
-    [(a / 64, 1 << (a % 64)), (b / 64, 1 << (b % 64))]
+fn filter_bits(h: u64, words: usize) -> (usize, u64) {
+    let w = (h >> 32) as usize & (words - 1);
+    (w, 1 << ((h >> 16) & 63) | 1 << ((h >> 22) & 63))
 }
 
-impl<K: Hash + Eq + Clone> Sharded<K> {
+impl<K: TableKey> Sharded<K> {
     /// Adds `item` under `key`, or removes it (dropping the key when its
     /// list empties, so memory follows the rule set).
     pub(crate) fn edit(&mut self, key: K, item: u32, insert: bool) {
@@ -122,11 +226,20 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
             }
             self.shards = (0..SHARDS).map(|_| Arc::default()).collect();
         }
-        let h = hash_of(&key);
-        let map = Arc::make_mut(&mut self.shards[shard_of(h)]);
+        let h = K::hash(key.probe());
+        let table = Arc::make_mut(&mut self.shards[shard_of(h)]);
+        let rehash = |e: &(K, Items)| K::hash(e.0.probe());
         if insert {
-            let list = map.entry(key).or_default();
-            let new_key = list.is_empty();
+            let (list, new_key) = match table.find_mut(h, |e| e.0.is(key.probe())) {
+                Some(e) => (&mut e.1, false),
+                None => (
+                    &mut table
+                        .insert_unique(h, (key, Items::new()), rehash)
+                        .into_mut()
+                        .1,
+                    true,
+                ),
+            };
             list.push(item);
             if new_key {
                 self.keys += 1;
@@ -134,17 +247,17 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
                     self.rebuild_filter();
                 } else {
                     let filter = Arc::make_mut(&mut self.filter);
-                    for (w, bit) in filter_bits(h, filter.len()) {
-                        filter[w] |= bit;
-                    }
+                    let (w, bits) = filter_bits(h, filter.len());
+                    filter[w] |= bits;
                 }
             }
-        } else if let Some(list) = map.get_mut(&key) {
+        } else if let Ok(mut e) = table.find_entry(h, |e| e.0.is(key.probe())) {
+            let list = &mut e.get_mut().1;
             if let Some(i) = list.iter().position(|&x| x == item) {
                 list.swap_remove(i);
             }
             if list.is_empty() {
-                map.remove(&key);
+                e.remove();
                 self.keys -= 1;
             }
         }
@@ -154,31 +267,35 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
     fn rebuild_filter(&mut self) {
         let words = (self.keys / 2).max(1).next_power_of_two();
         let mut filter = vec![0u64; words];
-        for key in self.shards.iter().flat_map(|m| m.keys()) {
-            for (w, bit) in filter_bits(hash_of(key), words) {
-                filter[w] |= bit;
-            }
+        for (key, _) in self.shards.iter().flat_map(|m| m.iter()) {
+            let (w, bits) = filter_bits(K::hash(key.probe()), words);
+            filter[w] |= bits;
         }
         self.filter = Arc::new(filter);
     }
 
     #[inline]
-    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&Items>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
+    pub(crate) fn get(&self, key: &K::Probe) -> Option<&Items> {
         if self.keys == 0 {
             return None;
         }
-        let h = hash_of(key);
+        self.get_hashed(K::hash(key), key)
+    }
+
+    /// [`Sharded::get`] with the probe's hash already computed.
+    #[inline]
+    pub(crate) fn get_hashed(&self, h: u64, key: &K::Probe) -> Option<&Items> {
         let filter = &self.filter;
-        for (w, bit) in filter_bits(h, filter.len()) {
-            if filter[w] & bit == 0 {
-                return None;
-            }
+        if filter.is_empty() {
+            return None;
         }
-        self.shards[shard_of(h)].get(key)
+        let (w, bits) = filter_bits(h, filter.len());
+        if filter[w] & bits != bits {
+            return None;
+        }
+        self.shards[shard_of(h)]
+            .find(h, |e| e.0.is(key))
+            .map(|e| &e.1)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -521,6 +638,16 @@ mod tests {
 
     #[test]
     fn sharded_maps_with_their_filter_agree_with_a_plain_map() {
+        // Keys of 0 to 30 bytes, so that every path of the hash and of the
+        // comparison is taken; keys of one length differing in one byte.
+        let key_of = |k: u64| {
+            let mut key = format!("{k:04}").repeat(8).into_bytes();
+            key.truncate((k % 31) as usize);
+            if let Some(b) = key.last_mut() {
+                *b = b'a' + (k / 31 % 26) as u8;
+            }
+            key
+        };
         let mut m: KeyMap = Sharded::default();
         let mut model: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
         let mut x = 0x1234_5678_u64;
@@ -528,7 +655,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let key = format!("k{}", x % 3000).into_bytes();
+            let key = key_of(x % 3000);
             let insert = step < 6000 || !x.is_multiple_of(3);
             let item = (x % 5) as u32;
             m.edit(Key::from(&key[..]), item, insert);
@@ -543,7 +670,7 @@ mod tests {
             }
             if step % 97 == 0 {
                 for k in 0..3100 {
-                    let key = format!("k{k}").into_bytes();
+                    let key = key_of(k);
                     let mut got = m.get(&key[..]).map(|l| l.to_vec()).unwrap_or_default();
                     let mut want = model.get(&key).cloned().unwrap_or_default();
                     got.sort_unstable();
