@@ -617,14 +617,9 @@ impl Engine {
             let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
             ix.probe(&v, &mut fold, &mut |b| {
                 if b & CERTAIN != 0 {
-                    let rule = (b & !CERTAIN) as usize;
-                    if rule_gen[rule] != gen {
-                        rule_gen[rule] = gen;
-                        matched.push(rule as u32);
-                    }
-                } else if branch_gen[b as usize] != gen {
-                    branch_gen[b as usize] = gen;
-                    candidates.push(b);
+                    add_unique(matched, rule_gen, gen, b & !CERTAIN);
+                } else {
+                    add_unique(candidates, branch_gen, gen, b);
                 }
             });
         }
@@ -641,12 +636,11 @@ impl Engine {
                 continue;
             };
             let rule = branch.rule;
-            if s.rule_gen[rule as usize] == gen {
+            if holds(&s.matched, &s.rule_gen, gen, rule) {
                 continue;
             }
             if self.verify(s, ev, branch) {
-                s.rule_gen[rule as usize] = gen;
-                s.matched.push(rule);
+                add_unique(&mut s.matched, &mut s.rule_gen, gen, rule);
             }
         }
         s.candidates = candidates;
@@ -965,6 +959,44 @@ impl Engine {
         s.membership = membership;
         s.stack = stack;
         result
+    }
+}
+
+/// Lists up to this long are searched for duplicates instead of marked in
+/// their generation array (see [`add_unique`]).
+const SMALL: usize = 16;
+
+/// Adds `x` to `list` unless there already. A short list (the usual case:
+/// a few candidates and matches per event) is searched, which stays in
+/// cache; from [`SMALL`] entries on, membership is the generation stamp of
+/// `x` in `gens` (all entries stamped on reaching that length). The stamps
+/// are a random access into an array as long as the rules, and with many
+/// rules each one was a cache miss.
+#[inline]
+fn add_unique(list: &mut Vec<u32>, gens: &mut [u32], gen: u32, x: u32) {
+    if list.len() < SMALL {
+        if list.contains(&x) {
+            return;
+        }
+        list.push(x);
+        if list.len() == SMALL {
+            for &y in list.iter() {
+                gens[y as usize] = gen;
+            }
+        }
+    } else if gens[x as usize] != gen {
+        gens[x as usize] = gen;
+        list.push(x);
+    }
+}
+
+/// Whether `list`, built by [`add_unique`], holds `x`.
+#[inline]
+fn holds(list: &[u32], gens: &[u32], gen: u32, x: u32) -> bool {
+    if list.len() < SMALL {
+        list.contains(&x)
+    } else {
+        gens[x as usize] == gen
     }
 }
 
