@@ -33,7 +33,11 @@ pub(crate) mod simd;
 
 use std::sync::Arc;
 
-use self::index::{fold_into, fold_is_sound, FxMap, IntervalTree, Iv, KeyMap, LenIndex, Sharded};
+use smallvec::SmallVec;
+
+use self::index::{
+    fold_into, fold_is_sound, FxMap, IntervalTree, Iv, Key, KeyMap, LenIndex, Sharded,
+};
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
@@ -45,6 +49,9 @@ use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 #[derive(Debug, Clone)]
 struct BField {
     field: u32,
+    /// The leaf's test held in the branch itself, when it is one of the
+    /// common string tests; verification then reads no other memory.
+    fast: Option<Fast>,
     leaf: Arc<[Matcher]>,
     /// The field's state (`pattern::Field::state`).
     state: u64,
@@ -55,10 +62,69 @@ struct BField {
     absent_ok: bool,
 }
 
+/// A leaf of one string test, with its operand inline (up to 24 bytes).
+/// With many rules a candidate branch sits in cold memory, and reaching
+/// the operand through the leaf's matchers and their strings cost a cache
+/// miss per pointer; this costs none past the branch.
+#[derive(Debug, Clone)]
+enum Fast {
+    /// `Matcher::Exact`.
+    Equals(Key),
+    /// `Matcher::AnythingButStrings` of one string.
+    NotEquals(Key),
+    /// `Matcher::Prefix`.
+    Prefix(Key),
+    /// `Matcher::Suffix`.
+    Suffix(Key),
+}
+
+impl Fast {
+    /// The fast form of a leaf, if it has one.
+    fn of(leaf: &[Matcher]) -> Option<Fast> {
+        let key = |s: &str| Key::from(s.as_bytes());
+        match leaf {
+            [Matcher::Exact(s)] => Some(Fast::Equals(key(s))),
+            [Matcher::AnythingButStrings(set)] if set.len() == 1 => {
+                Some(Fast::NotEquals(key(&set[0])))
+            }
+            [Matcher::Prefix(p)] => Some(Fast::Prefix(key(p))),
+            [Matcher::Suffix(p)] => Some(Fast::Suffix(key(p))),
+            _ => None,
+        }
+    }
+
+    /// What `Matcher::matches` answers for a value (`Some` bytes of a
+    /// string; `None` for any other kind).
+    #[inline]
+    fn matches(&self, v: Option<&[u8]>) -> bool {
+        match (self, v) {
+            (Fast::Equals(k), Some(e)) => k[..] == *e,
+            (Fast::NotEquals(k), Some(e)) => k[..] != *e,
+            (Fast::NotEquals(_), None) => true,
+            (Fast::Prefix(k), Some(e)) => e.starts_with(k),
+            (Fast::Suffix(k), Some(e)) => e.ends_with(k),
+            _ => false,
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        let (Fast::Equals(k) | Fast::NotEquals(k) | Fast::Prefix(k) | Fast::Suffix(k)) = self;
+        if k.spilled() {
+            k.len()
+        } else {
+            0
+        }
+    }
+}
+
+/// A branch's fields, inline up to two (most branches), so that a
+/// candidate's fields are in the lines of the branch itself.
+type BFields = SmallVec<[BField; 2]>;
+
 #[derive(Debug, Clone)]
 struct Branch {
     rule: u32,
-    fields: Box<[BField]>,
+    fields: BFields,
     /// The field the branch is indexed by, if any.
     anchor: Option<u32>,
 }
@@ -448,11 +514,12 @@ impl Engine {
         let mut ids = Vec::with_capacity(p.branches.len());
         for b in &p.branches {
             let trie = Arc::make_mut(&mut self.trie);
-            let fields: Box<[BField]> = b
+            let fields: BFields = b
                 .fields
                 .iter()
                 .map(|f| BField {
                     field: trie.insert(&f.path),
+                    fast: Fast::of(&f.matchers),
                     leaf: f.matchers.clone(),
                     state: f.state,
                     has_ip: f.matchers.iter().any(|m| matches!(m, Matcher::Ip(_))),
@@ -582,7 +649,19 @@ impl Engine {
                 .chunks
                 .iter()
                 .flat_map(|c| c.iter().flatten())
-                .map(|b| b.fields.len() * std::mem::size_of::<BField>())
+                .map(|b| {
+                    let spilled = if b.fields.spilled() {
+                        b.fields.len() * std::mem::size_of::<BField>()
+                    } else {
+                        0
+                    };
+                    spilled
+                        + b.fields
+                            .iter()
+                            .filter_map(|f| f.fast.as_ref())
+                            .map(Fast::heap_size)
+                            .sum::<usize>()
+                })
                 .sum::<usize>()
             + self.always.capacity() * 4
             + self.free_branches.capacity() * 4
@@ -661,13 +740,13 @@ impl Engine {
         }
         for &b in candidates {
             if let Some(branch) = self.branch(b) {
-                simd::prefetch(&*branch.fields);
-            }
-        }
-        for &b in candidates {
-            if let Some(branch) = self.branch(b) {
+                // The fields (inline: the branch's later lines), and the
+                // leaves that are not inline.
                 for f in branch.fields.iter() {
-                    simd::prefetch(&*f.leaf);
+                    simd::prefetch(f);
+                    if f.fast.is_none() {
+                        simd::prefetch(&*f.leaf);
+                    }
                 }
             }
         }
@@ -816,6 +895,10 @@ impl Engine {
     #[inline]
     fn leaf_matches(&self, s: &mut EngineScratch, ev: &[u8], f: &BField, h: u32) -> bool {
         let hit = s.scan.hits[h as usize];
+        if let Some(fast) = &f.fast {
+            let bytes = matches!(hit.kind, Kind::Str).then(|| s.scan.bytes(ev, &hit));
+            return fast.matches(bytes);
+        }
         let v = value_of(
             &s.scan,
             ev,
