@@ -387,8 +387,8 @@ impl LenIndex {
     }
 }
 
-/// Narrow intervals per entry of `IntervalTree::narrow_top`.
-const STRIDE: usize = 8;
+/// Narrow intervals per bucket of `IntervalTree::guide`, on average.
+const PER_BUCKET: usize = 4;
 
 /// A closed interval `[lo, hi]` of doubles with a payload.
 #[derive(Clone, Copy, Debug)]
@@ -401,10 +401,15 @@ pub(crate) struct Iv {
 /// Numeric ranges for stabbing queries ("which ranges hold x?").
 ///
 /// Most ranges of a rule set are narrow: those sit in one array sorted by
-/// lower bound, and a query is a binary search plus a short scan back over
-/// the ranges whose lower bound is within the widest narrow width of `x`
-/// (contiguous memory, few cache misses). The wide rest (one-sided ranges,
-/// say) sit in a centered interval tree, O(log n + k) per query.
+/// lower bound, and a query finds how many start at or before `x`, then
+/// scans back over the ranges whose lower bound is within the widest narrow
+/// width of `x` (contiguous memory, few cache misses). The count comes from
+/// a guide table over the span of the lower bounds, split into equal
+/// buckets: one look-up gives the range of positions `x`'s bucket covers,
+/// and only that is searched (a binary search over the whole array was a
+/// chain of a dozen dependent loads, with many rules each a cache miss).
+/// The wide rest (one-sided ranges, say) sit in a centered interval tree,
+/// O(log n + k) per query.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct IntervalTree {
     /// Every interval; the structure is rebuilt from them by `build`.
@@ -414,10 +419,16 @@ pub(crate) struct IntervalTree {
     narrow: Vec<Iv>,
     narrow_width: f64,
     /// The `lo` of each narrow interval (a third of the memory of `narrow`,
-    /// so that with many rules the search stays in cache), and every
-    /// [`STRIDE`]th of them, where the search starts.
+    /// so that with many rules the search stays in cache).
     narrow_lo: Vec<f64>,
-    narrow_top: Vec<f64>,
+    /// `guide[g]`: how many narrow intervals have a lower bound in a bucket
+    /// before `g` (see [`IntervalTree::bucket`]); one more entry than
+    /// buckets.
+    guide: Vec<u32>,
+    /// The bucket of `x` is `(x - guide_from) * guide_scale`, truncated and
+    /// capped at the last bucket.
+    guide_from: f64,
+    guide_scale: f64,
     nodes: Vec<IvNode>,
     root: Option<u32>,
 }
@@ -458,7 +469,7 @@ impl IntervalTree {
         self.nodes.clear();
         self.narrow.clear();
         self.narrow_lo.clear();
-        self.narrow_top.clear();
+        self.guide.clear();
         // Narrow: at most the 90th-percentile width (and finite).
         let mut widths: Vec<f64> = self.all.iter().map(|iv| iv.hi - iv.lo).collect();
         widths.sort_by(|a, b| a.total_cmp(b));
@@ -478,8 +489,45 @@ impl IntervalTree {
         self.narrow.sort_by(|a, b| a.lo.total_cmp(&b.lo));
         self.narrow_width = cut;
         self.narrow_lo = self.narrow.iter().map(|iv| iv.lo).collect();
-        self.narrow_top = self.narrow_lo.iter().step_by(STRIDE).copied().collect();
+        self.build_guide();
         self.root = self.build_node(wide);
+    }
+
+    /// The guide over `narrow_lo`. Buckets split the span of the lower
+    /// bounds evenly; with a span that is empty or not finite there is one
+    /// bucket (a plain binary search).
+    fn build_guide(&mut self) {
+        let buckets = (self.narrow_lo.len() / PER_BUCKET).max(1);
+        let (first, last) = match (self.narrow_lo.first(), self.narrow_lo.last()) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (0.0, 0.0),
+        };
+        let scale = buckets as f64 / (last - first);
+        self.guide_from = first;
+        self.guide_scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            0.0
+        };
+        self.guide = vec![0; buckets + 1];
+        // Count per bucket, then prefix sums shifted by one.
+        for &lo in &self.narrow_lo {
+            let g = self.bucket(lo);
+            self.guide[g + 1] += 1;
+        }
+        for g in 1..=buckets {
+            self.guide[g] += self.guide[g - 1];
+        }
+    }
+
+    /// The bucket of `x`: a monotone function (x <= y gives bucket(x) <=
+    /// bucket(y); each step rounds monotonically and the cast saturates),
+    /// which is all the search needs: a lower bound in an earlier bucket
+    /// than `x`'s is below `x`, one in a later bucket is above it.
+    #[inline]
+    fn bucket(&self, x: f64) -> usize {
+        let last = self.guide.len().saturating_sub(2);
+        (((x - self.guide_from) * self.guide_scale) as usize).min(last)
     }
 
     fn build_node(&mut self, ivs: Vec<Iv>) -> Option<u32> {
@@ -535,16 +583,14 @@ impl IntervalTree {
     /// Calls `f` with every interval holding `x`.
     #[inline]
     pub(crate) fn stab(&self, x: f64, f: &mut impl FnMut(u32)) {
-        // How many narrow intervals start at or before `x`: first among
-        // every STRIDEth, then within one stride.
-        let blocks = self.narrow_top.partition_point(|&lo| lo <= x);
-        let k = match blocks.checked_sub(1) {
-            None => 0,
-            Some(b) => {
-                let from = b * STRIDE;
-                let to = (from + STRIDE).min(self.narrow_lo.len());
-                from + self.narrow_lo[from..to].partition_point(|&lo| lo <= x)
-            }
+        // How many narrow intervals start at or before `x`: those of the
+        // buckets before x's, and those of x's bucket that do.
+        let k = if self.narrow_lo.is_empty() {
+            0
+        } else {
+            let g = self.bucket(x);
+            let (from, to) = (self.guide[g] as usize, self.guide[g + 1] as usize);
+            from + self.narrow_lo[from..to].partition_point(|&lo| lo <= x)
         };
         for (i, &lo) in self.narrow_lo[..k].iter().enumerate().rev() {
             // Not `lo < x - width`: that subtraction rounds, and can
@@ -585,7 +631,8 @@ impl IntervalTree {
             .map(|n| 64 + (n.by_lo.capacity() + n.by_hi.capacity()) * 24)
             .sum::<usize>()
             + (self.all.capacity() + self.narrow.capacity()) * 24
-            + (self.narrow_lo.capacity() + self.narrow_top.capacity()) * 8
+            + self.narrow_lo.capacity() * 8
+            + self.guide.capacity() * 4
     }
 }
 
@@ -777,6 +824,55 @@ mod stab_cost {
                 let mut got = Vec::new();
                 t.stab(x, &mut |i| got.push(i));
                 assert_eq!(got, [7], "[{lo}, {hi}] at {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn stabs_agree_with_a_scan() {
+        let mut x = 0x9e37_79b9_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Spread, clustered, negative, tiny, huge and equal bounds.
+        for round in 0..40u64 {
+            let spread = [1.0, 1e6, 1e-300, 1e300, 0.0][(round % 5) as usize];
+            let mut t = IntervalTree::default();
+            let mut ivs = Vec::new();
+            for i in 0..(round * 7 % 300) as u32 {
+                let lo = ((next() % 2001) as f64 - 1000.0) * spread / 1000.0;
+                let w = [0.0, 1.0, 5.0, 1e308, f64::INFINITY][(next() % 5) as usize] * spread;
+                let hi = if w.is_nan() { lo } else { lo + w };
+                let iv = Iv { lo, hi, item: i };
+                ivs.push(iv);
+                t.push(iv);
+            }
+            t.build();
+            let probes: Vec<f64> = ivs
+                .iter()
+                .flat_map(|iv| [iv.lo, iv.hi, iv.lo - spread / 3.0])
+                .chain([
+                    0.0,
+                    -0.0,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::MAX,
+                    -spread,
+                ])
+                .collect();
+            for q in probes {
+                let mut got = Vec::new();
+                t.stab(q, &mut |i| got.push(i));
+                got.sort();
+                let want: Vec<u32> = ivs
+                    .iter()
+                    .filter(|iv| iv.lo <= q && q <= iv.hi)
+                    .map(|iv| iv.item)
+                    .collect();
+                assert_eq!(got, want, "round {round}, x = {q}");
             }
         }
     }
