@@ -41,7 +41,7 @@ use self::index::{
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
-use crate::pattern::ip::ip_nibbles;
+use crate::pattern::ip::{ip_nibbles, v4_nibbles};
 use crate::pattern::number::comparable_bytes;
 use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 
@@ -322,9 +322,9 @@ impl FieldIndex {
                 if !self.wants_fold && self.ip.is_empty() {
                     return;
                 }
-                // The scanner validated the bytes as UTF-8.
-                let s = std::str::from_utf8(bytes).unwrap_or_default();
                 if self.wants_fold {
+                    // The scanner validated the bytes as UTF-8.
+                    let s = std::str::from_utf8(bytes).unwrap_or_default();
                     // Only the first and last `max_fold` bytes of the fold
                     // matter, and a value much longer than every operand
                     // cannot equal one (an accepted value is at most a few
@@ -347,8 +347,15 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    if let Some(n) = ip_nibbles(s) {
-                        self.ip.prefixes_of(&n, f);
+                    match v4_nibbles(bytes) {
+                        Some(Some(n)) => self.ip.prefixes_of(&n, f),
+                        Some(None) => {}
+                        None => {
+                            let s = std::str::from_utf8(bytes).unwrap_or_default();
+                            if let Some(n) = ip_nibbles(s) {
+                                self.ip.prefixes_of(&n, f);
+                            }
+                        }
                     }
                 }
             }
