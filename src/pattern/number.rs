@@ -123,37 +123,47 @@ const POW10: [f64; 23] = [
 /// general path.
 #[inline]
 fn plain_short(b: &[u8]) -> Option<f64> {
-    let (negative, digits) = match b.split_first() {
+    let (negative, d) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
     };
+    // The digits from the first non-zero one are the mantissa's: at most
+    // 15 of them is a mantissa below 10^15.
     let mut mantissa: u64 = 0;
-    let mut sig = 0u32;
-    let mut frac = 0usize;
-    let mut int_digits = 0usize;
-    let mut point = false;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                if mantissa != 0 || c != b'0' {
-                    sig += 1;
-                    if sig > 15 {
-                        return None;
-                    }
-                }
-                mantissa = mantissa * 10 + (c - b'0') as u64;
-                if point {
-                    frac += 1;
-                } else {
-                    int_digits += 1;
-                }
-            }
-            b'.' if !point && int_digits > 0 => point = true,
-            _ => return None,
+    let mut digit = |c: u8| {
+        if mantissa >= 100_000_000_000_000 {
+            return false;
         }
+        mantissa = mantissa * 10 + (c - b'0') as u64;
+        true
+    };
+    let mut i = 0;
+    while i < d.len() && d[i].is_ascii_digit() {
+        if !digit(d[i]) {
+            return None;
+        }
+        i += 1;
     }
-    if int_digits == 0 || (point && frac == 0) || frac >= POW10.len() {
+    if i == 0 {
         return None;
+    }
+    let mut frac = 0;
+    if i < d.len() {
+        if d[i] != b'.' {
+            return None;
+        }
+        i += 1;
+        let from = i;
+        while i < d.len() && d[i].is_ascii_digit() {
+            if !digit(d[i]) {
+                return None;
+            }
+            i += 1;
+        }
+        frac = i - from;
+        if frac == 0 || i != d.len() || frac >= POW10.len() {
+            return None;
+        }
     }
     let v = mantissa as f64 / POW10[frac];
     // -0 is 0.
@@ -169,6 +179,10 @@ fn plain_short(b: &[u8]) -> Option<f64> {
 /// [`comparable`] of a number token given as bytes (ASCII by the JSON
 /// grammar).
 pub(crate) fn comparable_bytes(text: &[u8]) -> Option<f64> {
+    // The common form first: it needs no UTF-8 check (all ASCII digits).
+    if let Some(v) = plain_short(text) {
+        return Some(v);
+    }
     comparable(std::str::from_utf8(text).ok()?)
 }
 
