@@ -188,7 +188,9 @@ impl TableKey for u64 {
 #[derive(Debug, Clone)]
 pub(crate) struct Sharded<K> {
     shards: Vec<Arc<HashTable<(K, Items)>>>,
-    filter: Arc<Vec<u64>>,
+    /// The words sit in the `Arc`'s own allocation (a slice, not a `Vec`):
+    /// a probe reaches them with one load less.
+    filter: Arc<[u64]>,
     keys: usize,
 }
 
@@ -196,7 +198,7 @@ impl<K> Default for Sharded<K> {
     fn default() -> Self {
         Sharded {
             shards: Vec::new(),
-            filter: Arc::default(),
+            filter: Arc::new([]),
             keys: 0,
         }
     }
@@ -271,7 +273,7 @@ impl<K: TableKey> Sharded<K> {
             let (w, bits) = filter_bits(K::hash(key.probe()), words);
             filter[w] |= bits;
         }
-        self.filter = Arc::new(filter);
+        self.filter = filter.into();
     }
 
     #[inline]
