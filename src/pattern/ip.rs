@@ -401,7 +401,9 @@ mod tests {
             x ^= x << 17;
             let len = (x % 18) as usize;
             let s: String = (0..len)
-                .map(|i| b"0123456789.2.5:a"[((x >> (4 * i + 5)) % 16) as usize] as char)
+                .map(|i| {
+                    b"0123456789.2.5:a"[(x.rotate_right(4 * i as u32 + 5) % 16) as usize] as char
+                })
                 .collect();
             cases.push(s);
         }
