@@ -49,6 +49,8 @@ struct Names {
     /// (words, length, node); `EMPTY` length for a free slot. At most half
     /// full.
     slots: Vec<(u64, u64, u32, NodeId)>,
+    /// Slots in use (kept, not counted: a node may have very many names).
+    used: usize,
     long: Vec<(Box<[u8]>, NodeId)>,
 }
 
@@ -105,10 +107,10 @@ impl Names {
             self.long.push((key.into(), to));
             return;
         };
-        let used = self.slots.iter().filter(|s| s.2 != EMPTY).count();
-        if (used + 1) * 2 > self.slots.len() {
+        self.used += 1;
+        if self.used * 2 > self.slots.len() {
             let old = std::mem::take(&mut self.slots);
-            self.slots = vec![(0, 0, EMPTY, NONE); ((used + 1) * 4).next_power_of_two()];
+            self.slots = vec![(0, 0, EMPTY, NONE); (self.used * 4).next_power_of_two()];
             for s in old.into_iter().filter(|s| s.2 != EMPTY) {
                 self.place(s);
             }
@@ -335,6 +337,16 @@ impl PathTrie {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_node_with_very_many_names_builds_in_linear_time() {
+        let mut s = Segments::default();
+        for i in 0..200_000u32 {
+            s.add(format!("f{i}").as_bytes(), i);
+        }
+        assert_eq!(s.get(b"f199999"), Some(199_999));
+        assert_eq!(s.get(b"f200000"), None);
+    }
+
     #[test]
     fn many_segments_find_exactly_their_names() {
         // Names of every length from 0 to 24, some alike but for one byte
