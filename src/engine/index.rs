@@ -4,9 +4,10 @@
 //! too much, never too little.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 /// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
@@ -63,19 +64,133 @@ pub(crate) type Key = SmallVec<[u8; 24]>;
 /// the same reason.
 pub(crate) type Items = SmallVec<[u32; 2]>;
 
+/// The hash of a byte string for the index tables: FxHash's multiply-rotate
+/// over 8-byte words, the last word (or, under 8 bytes, two 4-byte halves)
+/// read overlapping the one before instead of byte by byte, then a full
+/// avalanche (murmur3's fmix64), since every bit range of the hash is used
+/// (table slot, tag, shard, filter).
+#[inline]
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let n = b.len();
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let mut h = (n as u64).wrapping_mul(SEED);
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            h = (h.rotate_left(5) ^ word(i)).wrapping_mul(SEED);
+            i += 8;
+        }
+        h = (h.rotate_left(5) ^ word(n - 8)).wrapping_mul(SEED);
+    } else if n >= 4 {
+        h = (h.rotate_left(5) ^ (half(0) << 32 | half(n - 4))).wrapping_mul(SEED);
+    } else if n > 0 {
+        let w = (b[0] as u64) << 16 | (b[n / 2] as u64) << 8 | b[n - 1] as u64;
+        h = (h.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+    fmix(h)
+}
+
+/// murmur3's 64-bit finaliser: every input bit moves every output bit.
+#[inline]
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Byte-string equality, inline: index keys are short, and a call to
+/// `memcmp` per probe that finds a key cost more than the comparison.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// A key of a [`Sharded`] map, looked up by a borrowed form (`[u8]` for
+/// byte strings) through a hash computed once per probe.
+pub(crate) trait TableKey: Clone {
+    /// What a probe holds.
+    type Probe: ?Sized;
+    /// The hash of a probe (and of a key, through [`TableKey::probe`]).
+    fn hash(p: &Self::Probe) -> u64;
+    /// The probe form of the key.
+    fn probe(&self) -> &Self::Probe;
+    /// Whether the key is the probe.
+    fn is(&self, p: &Self::Probe) -> bool;
+}
+
+impl TableKey for Key {
+    type Probe = [u8];
+    #[inline]
+    fn hash(p: &[u8]) -> u64 {
+        hash_bytes(p)
+    }
+    #[inline]
+    fn probe(&self) -> &[u8] {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &[u8]) -> bool {
+        bytes_eq(self, p)
+    }
+}
+
+impl TableKey for u64 {
+    type Probe = u64;
+    #[inline]
+    fn hash(p: &u64) -> u64 {
+        fmix(p.wrapping_mul(SEED))
+    }
+    #[inline]
+    fn probe(&self) -> &u64 {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &u64) -> bool {
+        self == p
+    }
+}
+
 /// A map from keys to lists of branch ids, split into shards that are
 /// shared between versions of a machine and copied on write: an update
 /// copies one shard, not the whole map.
 ///
+/// A probe hashes its key once: the hash picks the filter word, the shard
+/// and the slot in the shard's table (a `hashbrown::HashTable`, found by
+/// that hash; a `HashMap` would hash the key again). The bit ranges used
+/// are disjoint: the table's slot takes the low bits and its tag the top
+/// seven, the shard bits 28..32, the filter 16..28 and 32 up.
+///
 /// In front of the shards sits a Bloom filter over the keys (two bits per
-/// key, 16 to 32 bits of filter per key): most probes of a large map miss,
-/// and the filter answers those from cache instead of from the table's
-/// memory. Keys removed leave their bits until the filter is next rebuilt
-/// (it only ever says "maybe").
+/// key, both in one 64-bit word chosen by the hash, 16 to 32 bits of filter
+/// per key): most probes of a large map miss, and the filter answers those
+/// with one load from cache instead of from the table's memory. Keys
+/// removed leave their bits until the filter is next rebuilt (it only ever
+/// says "maybe").
 #[derive(Debug, Clone)]
 pub(crate) struct Sharded<K> {
-    shards: Vec<Arc<FxMap<K, Items>>>,
-    filter: Arc<Vec<u64>>,
+    shards: Vec<Arc<HashTable<(K, Items)>>>,
+    /// The words sit in the `Arc`'s own allocation (a slice, not a `Vec`):
+    /// a probe reaches them with one load less.
+    filter: Arc<[u64]>,
     keys: usize,
 }
 
@@ -83,7 +198,7 @@ impl<K> Default for Sharded<K> {
     fn default() -> Self {
         Sharded {
             shards: Vec::new(),
-            filter: Arc::default(),
+            filter: Arc::new([]),
             keys: 0,
         }
     }
@@ -92,27 +207,18 @@ impl<K> Default for Sharded<K> {
 const SHARDS: usize = 16;
 
 #[inline]
-fn hash_of<Q: Hash + ?Sized>(key: &Q) -> u64 {
-    let mut h = FxHasher::default();
-    key.hash(&mut h);
-    h.finish()
-}
-
-#[inline]
 fn shard_of(h: u64) -> usize {
-    (h >> 60) as usize % SHARDS
+    (h >> 28) as usize % SHARDS
 }
 
-/// The two filter bits of a hash: (word, bit mask) each.
+/// The filter word of a hash and the mask of its two bits there.
 #[inline]
-fn filter_bits(h: u64, words: usize) -> [(usize, u64); 2] {
-    let mask = words * 64 - 1;
-    let a = h as usize & mask;
-    let b = (h >> 28) as usize & mask;
-    [(a / 64, 1 << (a % 64)), (b / 64, 1 << (b % 64))]
+fn filter_bits(h: u64, words: usize) -> (usize, u64) {
+    let w = (h >> 32) as usize & (words - 1);
+    (w, 1 << ((h >> 16) & 63) | 1 << ((h >> 22) & 63))
 }
 
-impl<K: Hash + Eq + Clone> Sharded<K> {
+impl<K: TableKey> Sharded<K> {
     /// Adds `item` under `key`, or removes it (dropping the key when its
     /// list empties, so memory follows the rule set).
     pub(crate) fn edit(&mut self, key: K, item: u32, insert: bool) {
@@ -122,11 +228,20 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
             }
             self.shards = (0..SHARDS).map(|_| Arc::default()).collect();
         }
-        let h = hash_of(&key);
-        let map = Arc::make_mut(&mut self.shards[shard_of(h)]);
+        let h = K::hash(key.probe());
+        let table = Arc::make_mut(&mut self.shards[shard_of(h)]);
+        let rehash = |e: &(K, Items)| K::hash(e.0.probe());
         if insert {
-            let list = map.entry(key).or_default();
-            let new_key = list.is_empty();
+            let (list, new_key) = match table.find_mut(h, |e| e.0.is(key.probe())) {
+                Some(e) => (&mut e.1, false),
+                None => (
+                    &mut table
+                        .insert_unique(h, (key, Items::new()), rehash)
+                        .into_mut()
+                        .1,
+                    true,
+                ),
+            };
             list.push(item);
             if new_key {
                 self.keys += 1;
@@ -134,17 +249,17 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
                     self.rebuild_filter();
                 } else {
                     let filter = Arc::make_mut(&mut self.filter);
-                    for (w, bit) in filter_bits(h, filter.len()) {
-                        filter[w] |= bit;
-                    }
+                    let (w, bits) = filter_bits(h, filter.len());
+                    filter[w] |= bits;
                 }
             }
-        } else if let Some(list) = map.get_mut(&key) {
+        } else if let Ok(mut e) = table.find_entry(h, |e| e.0.is(key.probe())) {
+            let list = &mut e.get_mut().1;
             if let Some(i) = list.iter().position(|&x| x == item) {
                 list.swap_remove(i);
             }
             if list.is_empty() {
-                map.remove(&key);
+                e.remove();
                 self.keys -= 1;
             }
         }
@@ -154,31 +269,35 @@ impl<K: Hash + Eq + Clone> Sharded<K> {
     fn rebuild_filter(&mut self) {
         let words = (self.keys / 2).max(1).next_power_of_two();
         let mut filter = vec![0u64; words];
-        for key in self.shards.iter().flat_map(|m| m.keys()) {
-            for (w, bit) in filter_bits(hash_of(key), words) {
-                filter[w] |= bit;
-            }
+        for (key, _) in self.shards.iter().flat_map(|m| m.iter()) {
+            let (w, bits) = filter_bits(K::hash(key.probe()), words);
+            filter[w] |= bits;
         }
-        self.filter = Arc::new(filter);
+        self.filter = filter.into();
     }
 
     #[inline]
-    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&Items>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
+    pub(crate) fn get(&self, key: &K::Probe) -> Option<&Items> {
         if self.keys == 0 {
             return None;
         }
-        let h = hash_of(key);
+        self.get_hashed(K::hash(key), key)
+    }
+
+    /// [`Sharded::get`] with the probe's hash already computed.
+    #[inline]
+    pub(crate) fn get_hashed(&self, h: u64, key: &K::Probe) -> Option<&Items> {
         let filter = &self.filter;
-        for (w, bit) in filter_bits(h, filter.len()) {
-            if filter[w] & bit == 0 {
-                return None;
-            }
+        if filter.is_empty() {
+            return None;
         }
-        self.shards[shard_of(h)].get(key)
+        let (w, bits) = filter_bits(h, filter.len());
+        if filter[w] & bits != bits {
+            return None;
+        }
+        self.shards[shard_of(h)]
+            .find(h, |e| e.0.is(key))
+            .map(|e| &e.1)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -270,8 +389,8 @@ impl LenIndex {
     }
 }
 
-/// Narrow intervals per entry of `IntervalTree::narrow_top`.
-const STRIDE: usize = 8;
+/// Narrow intervals per bucket of `IntervalTree::guide`, on average.
+const PER_BUCKET: usize = 4;
 
 /// A closed interval `[lo, hi]` of doubles with a payload.
 #[derive(Clone, Copy, Debug)]
@@ -284,10 +403,15 @@ pub(crate) struct Iv {
 /// Numeric ranges for stabbing queries ("which ranges hold x?").
 ///
 /// Most ranges of a rule set are narrow: those sit in one array sorted by
-/// lower bound, and a query is a binary search plus a short scan back over
-/// the ranges whose lower bound is within the widest narrow width of `x`
-/// (contiguous memory, few cache misses). The wide rest (one-sided ranges,
-/// say) sit in a centered interval tree, O(log n + k) per query.
+/// lower bound, and a query finds how many start at or before `x`, then
+/// scans back over the ranges whose lower bound is within the widest narrow
+/// width of `x` (contiguous memory, few cache misses). The count comes from
+/// a guide table over the span of the lower bounds, split into equal
+/// buckets: one look-up gives the range of positions `x`'s bucket covers,
+/// and only that is searched (a binary search over the whole array was a
+/// chain of a dozen dependent loads, with many rules each a cache miss).
+/// The wide rest (one-sided ranges, say) sit in a centered interval tree,
+/// O(log n + k) per query.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct IntervalTree {
     /// Every interval; the structure is rebuilt from them by `build`.
@@ -297,10 +421,16 @@ pub(crate) struct IntervalTree {
     narrow: Vec<Iv>,
     narrow_width: f64,
     /// The `lo` of each narrow interval (a third of the memory of `narrow`,
-    /// so that with many rules the search stays in cache), and every
-    /// [`STRIDE`]th of them, where the search starts.
+    /// so that with many rules the search stays in cache).
     narrow_lo: Vec<f64>,
-    narrow_top: Vec<f64>,
+    /// `guide[g]`: how many narrow intervals have a lower bound in a bucket
+    /// before `g` (see [`IntervalTree::bucket`]); one more entry than
+    /// buckets.
+    guide: Vec<u32>,
+    /// The bucket of `x` is `(x - guide_from) * guide_scale`, truncated and
+    /// capped at the last bucket.
+    guide_from: f64,
+    guide_scale: f64,
     nodes: Vec<IvNode>,
     root: Option<u32>,
 }
@@ -341,7 +471,7 @@ impl IntervalTree {
         self.nodes.clear();
         self.narrow.clear();
         self.narrow_lo.clear();
-        self.narrow_top.clear();
+        self.guide.clear();
         // Narrow: at most the 90th-percentile width (and finite).
         let mut widths: Vec<f64> = self.all.iter().map(|iv| iv.hi - iv.lo).collect();
         widths.sort_by(|a, b| a.total_cmp(b));
@@ -361,8 +491,45 @@ impl IntervalTree {
         self.narrow.sort_by(|a, b| a.lo.total_cmp(&b.lo));
         self.narrow_width = cut;
         self.narrow_lo = self.narrow.iter().map(|iv| iv.lo).collect();
-        self.narrow_top = self.narrow_lo.iter().step_by(STRIDE).copied().collect();
+        self.build_guide();
         self.root = self.build_node(wide);
+    }
+
+    /// The guide over `narrow_lo`. Buckets split the span of the lower
+    /// bounds evenly; with a span that is empty or not finite there is one
+    /// bucket (a plain binary search).
+    fn build_guide(&mut self) {
+        let buckets = (self.narrow_lo.len() / PER_BUCKET).max(1);
+        let (first, last) = match (self.narrow_lo.first(), self.narrow_lo.last()) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (0.0, 0.0),
+        };
+        let scale = buckets as f64 / (last - first);
+        self.guide_from = first;
+        self.guide_scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            0.0
+        };
+        self.guide = vec![0; buckets + 1];
+        // Count per bucket, then prefix sums shifted by one.
+        for &lo in &self.narrow_lo {
+            let g = self.bucket(lo);
+            self.guide[g + 1] += 1;
+        }
+        for g in 1..=buckets {
+            self.guide[g] += self.guide[g - 1];
+        }
+    }
+
+    /// The bucket of `x`: a monotone function (x <= y gives bucket(x) <=
+    /// bucket(y); each step rounds monotonically and the cast saturates),
+    /// which is all the search needs: a lower bound in an earlier bucket
+    /// than `x`'s is below `x`, one in a later bucket is above it.
+    #[inline]
+    fn bucket(&self, x: f64) -> usize {
+        let last = self.guide.len().saturating_sub(2);
+        (((x - self.guide_from) * self.guide_scale) as usize).min(last)
     }
 
     fn build_node(&mut self, ivs: Vec<Iv>) -> Option<u32> {
@@ -418,16 +585,14 @@ impl IntervalTree {
     /// Calls `f` with every interval holding `x`.
     #[inline]
     pub(crate) fn stab(&self, x: f64, f: &mut impl FnMut(u32)) {
-        // How many narrow intervals start at or before `x`: first among
-        // every STRIDEth, then within one stride.
-        let blocks = self.narrow_top.partition_point(|&lo| lo <= x);
-        let k = match blocks.checked_sub(1) {
-            None => 0,
-            Some(b) => {
-                let from = b * STRIDE;
-                let to = (from + STRIDE).min(self.narrow_lo.len());
-                from + self.narrow_lo[from..to].partition_point(|&lo| lo <= x)
-            }
+        // How many narrow intervals start at or before `x`: those of the
+        // buckets before x's, and those of x's bucket that do.
+        let k = if self.narrow_lo.is_empty() {
+            0
+        } else {
+            let g = self.bucket(x);
+            let (from, to) = (self.guide[g] as usize, self.guide[g + 1] as usize);
+            from + self.narrow_lo[from..to].partition_point(|&lo| lo <= x)
         };
         for (i, &lo) in self.narrow_lo[..k].iter().enumerate().rev() {
             // Not `lo < x - width`: that subtraction rounds, and can
@@ -468,7 +633,8 @@ impl IntervalTree {
             .map(|n| 64 + (n.by_lo.capacity() + n.by_hi.capacity()) * 24)
             .sum::<usize>()
             + (self.all.capacity() + self.narrow.capacity()) * 24
-            + (self.narrow_lo.capacity() + self.narrow_top.capacity()) * 8
+            + self.narrow_lo.capacity() * 8
+            + self.guide.capacity() * 4
     }
 }
 
@@ -521,6 +687,16 @@ mod tests {
 
     #[test]
     fn sharded_maps_with_their_filter_agree_with_a_plain_map() {
+        // Keys of 0 to 30 bytes, so that every path of the hash and of the
+        // comparison is taken; keys of one length differing in one byte.
+        let key_of = |k: u64| {
+            let mut key = format!("{k:04}").repeat(8).into_bytes();
+            key.truncate((k % 31) as usize);
+            if let Some(b) = key.last_mut() {
+                *b = b'a' + (k / 31 % 26) as u8;
+            }
+            key
+        };
         let mut m: KeyMap = Sharded::default();
         let mut model: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
         let mut x = 0x1234_5678_u64;
@@ -528,7 +704,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let key = format!("k{}", x % 3000).into_bytes();
+            let key = key_of(x % 3000);
             let insert = step < 6000 || !x.is_multiple_of(3);
             let item = (x % 5) as u32;
             m.edit(Key::from(&key[..]), item, insert);
@@ -543,7 +719,7 @@ mod tests {
             }
             if step % 97 == 0 {
                 for k in 0..3100 {
-                    let key = format!("k{k}").into_bytes();
+                    let key = key_of(k);
                     let mut got = m.get(&key[..]).map(|l| l.to_vec()).unwrap_or_default();
                     let mut want = model.get(&key).cloned().unwrap_or_default();
                     got.sort_unstable();
@@ -650,6 +826,55 @@ mod stab_cost {
                 let mut got = Vec::new();
                 t.stab(x, &mut |i| got.push(i));
                 assert_eq!(got, [7], "[{lo}, {hi}] at {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn stabs_agree_with_a_scan() {
+        let mut x = 0x9e37_79b9_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Spread, clustered, negative, tiny, huge and equal bounds.
+        for round in 0..40u64 {
+            let spread = [1.0, 1e6, 1e-300, 1e300, 0.0][(round % 5) as usize];
+            let mut t = IntervalTree::default();
+            let mut ivs = Vec::new();
+            for i in 0..(round * 7 % 300) as u32 {
+                let lo = ((next() % 2001) as f64 - 1000.0) * spread / 1000.0;
+                let w = [0.0, 1.0, 5.0, 1e308, f64::INFINITY][(next() % 5) as usize] * spread;
+                let hi = if w.is_nan() { lo } else { lo + w };
+                let iv = Iv { lo, hi, item: i };
+                ivs.push(iv);
+                t.push(iv);
+            }
+            t.build();
+            let probes: Vec<f64> = ivs
+                .iter()
+                .flat_map(|iv| [iv.lo, iv.hi, iv.lo - spread / 3.0])
+                .chain([
+                    0.0,
+                    -0.0,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::MAX,
+                    -spread,
+                ])
+                .collect();
+            for q in probes {
+                let mut got = Vec::new();
+                t.stab(q, &mut |i| got.push(i));
+                got.sort();
+                let want: Vec<u32> = ivs
+                    .iter()
+                    .filter(|iv| iv.lo <= q && q <= iv.hi)
+                    .map(|iv| iv.item)
+                    .collect();
+                assert_eq!(got, want, "round {round}, x = {q}");
             }
         }
     }

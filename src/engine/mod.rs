@@ -33,11 +33,15 @@ pub(crate) mod simd;
 
 use std::sync::Arc;
 
-use self::index::{fold_into, fold_is_sound, FxMap, IntervalTree, Iv, KeyMap, LenIndex, Sharded};
+use smallvec::SmallVec;
+
+use self::index::{
+    fold_into, fold_is_sound, FxMap, IntervalTree, Iv, Key, KeyMap, LenIndex, Sharded,
+};
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
-use crate::pattern::ip::ip_nibbles;
+use crate::pattern::ip::{ip_nibbles, v4_nibbles};
 use crate::pattern::number::comparable_bytes;
 use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 
@@ -45,6 +49,9 @@ use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 #[derive(Debug, Clone)]
 struct BField {
     field: u32,
+    /// The leaf's test held in the branch itself, when it is one of the
+    /// common string tests; verification then reads no other memory.
+    fast: Option<Fast>,
     leaf: Arc<[Matcher]>,
     /// The field's state (`pattern::Field::state`).
     state: u64,
@@ -55,10 +62,69 @@ struct BField {
     absent_ok: bool,
 }
 
+/// A leaf of one string test, with its operand inline (up to 24 bytes).
+/// With many rules a candidate branch sits in cold memory, and reaching
+/// the operand through the leaf's matchers and their strings cost a cache
+/// miss per pointer; this costs none past the branch.
+#[derive(Debug, Clone)]
+enum Fast {
+    /// `Matcher::Exact`.
+    Equals(Key),
+    /// `Matcher::AnythingButStrings` of one string.
+    NotEquals(Key),
+    /// `Matcher::Prefix`.
+    Prefix(Key),
+    /// `Matcher::Suffix`.
+    Suffix(Key),
+}
+
+impl Fast {
+    /// The fast form of a leaf, if it has one.
+    fn of(leaf: &[Matcher]) -> Option<Fast> {
+        let key = |s: &str| Key::from(s.as_bytes());
+        match leaf {
+            [Matcher::Exact(s)] => Some(Fast::Equals(key(s))),
+            [Matcher::AnythingButStrings(set)] if set.len() == 1 => {
+                Some(Fast::NotEquals(key(&set[0])))
+            }
+            [Matcher::Prefix(p)] => Some(Fast::Prefix(key(p))),
+            [Matcher::Suffix(p)] => Some(Fast::Suffix(key(p))),
+            _ => None,
+        }
+    }
+
+    /// What `Matcher::matches` answers for a value (`Some` bytes of a
+    /// string; `None` for any other kind).
+    #[inline]
+    fn matches(&self, v: Option<&[u8]>) -> bool {
+        match (self, v) {
+            (Fast::Equals(k), Some(e)) => k[..] == *e,
+            (Fast::NotEquals(k), Some(e)) => k[..] != *e,
+            (Fast::NotEquals(_), None) => true,
+            (Fast::Prefix(k), Some(e)) => e.starts_with(k),
+            (Fast::Suffix(k), Some(e)) => e.ends_with(k),
+            _ => false,
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        let (Fast::Equals(k) | Fast::NotEquals(k) | Fast::Prefix(k) | Fast::Suffix(k)) = self;
+        if k.spilled() {
+            k.len()
+        } else {
+            0
+        }
+    }
+}
+
+/// A branch's fields, inline up to two (most branches), so that a
+/// candidate's fields are in the lines of the branch itself.
+type BFields = SmallVec<[BField; 2]>;
+
 #[derive(Debug, Clone)]
 struct Branch {
     rule: u32,
-    fields: Box<[BField]>,
+    fields: BFields,
     /// The field the branch is indexed by, if any.
     anchor: Option<u32>,
 }
@@ -256,9 +322,9 @@ impl FieldIndex {
                 if !self.wants_fold && self.ip.is_empty() {
                     return;
                 }
-                // The scanner validated the bytes as UTF-8.
-                let s = std::str::from_utf8(bytes).unwrap_or_default();
                 if self.wants_fold {
+                    // The scanner validated the bytes as UTF-8.
+                    let s = std::str::from_utf8(bytes).unwrap_or_default();
                     // Only the first and last `max_fold` bytes of the fold
                     // matter, and a value much longer than every operand
                     // cannot equal one (an accepted value is at most a few
@@ -281,8 +347,15 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    if let Some(n) = ip_nibbles(s) {
-                        self.ip.prefixes_of(&n, f);
+                    match v4_nibbles(bytes) {
+                        Some(Some(n)) => self.ip.prefixes_of(&n, f),
+                        Some(None) => {}
+                        None => {
+                            let s = std::str::from_utf8(bytes).unwrap_or_default();
+                            if let Some(n) = ip_nibbles(s) {
+                                self.ip.prefixes_of(&n, f);
+                            }
+                        }
                     }
                 }
             }
@@ -348,7 +421,9 @@ type NumericCounts = FxMap<(u64, u32), u32>;
 pub(crate) struct Engine {
     trie: Arc<PathTrie>,
     indexes: Vec<Arc<FieldIndex>>,
-    chunks: Vec<Arc<Vec<Option<Branch>>>>,
+    /// Each chunk's slots sit in the `Arc`'s own allocation (a slice, not
+    /// a `Vec`): reaching a candidate's branch costs one dependent load less.
+    chunks: Vec<Arc<[Option<Branch>]>>,
     free_branches: Vec<u32>,
     /// Branches with no indexable field: verified for every event.
     always: Arc<Vec<u32>>,
@@ -448,11 +523,12 @@ impl Engine {
         let mut ids = Vec::with_capacity(p.branches.len());
         for b in &p.branches {
             let trie = Arc::make_mut(&mut self.trie);
-            let fields: Box<[BField]> = b
+            let fields: BFields = b
                 .fields
                 .iter()
                 .map(|f| BField {
                     field: trie.insert(&f.path),
+                    fast: Fast::of(&f.matchers),
                     leaf: f.matchers.clone(),
                     state: f.state,
                     has_ip: f.matchers.iter().any(|m| matches!(m, Matcher::Ip(_))),
@@ -485,9 +561,7 @@ impl Engine {
                 Some(id) => id,
                 None => {
                     let id = (self.chunks.len() * CHUNK) as u32;
-                    self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
-                    let chunk = Arc::make_mut(self.chunks.last_mut().expect("a chunk"));
-                    chunk.resize(CHUNK, None);
+                    self.chunks.push(vec![None; CHUNK].into());
                     // Hand out the rest of the chunk later, lowest first.
                     self.free_branches.extend((id + 1..id + CHUNK as u32).rev());
                     id
@@ -582,7 +656,19 @@ impl Engine {
                 .chunks
                 .iter()
                 .flat_map(|c| c.iter().flatten())
-                .map(|b| b.fields.len() * std::mem::size_of::<BField>())
+                .map(|b| {
+                    let spilled = if b.fields.spilled() {
+                        b.fields.len() * std::mem::size_of::<BField>()
+                    } else {
+                        0
+                    };
+                    spilled
+                        + b.fields
+                            .iter()
+                            .filter_map(|f| f.fast.as_ref())
+                            .map(Fast::heap_size)
+                            .sum::<usize>()
+                })
                 .sum::<usize>()
             + self.always.capacity() * 4
             + self.free_branches.capacity() * 4
@@ -617,14 +703,9 @@ impl Engine {
             let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
             ix.probe(&v, &mut fold, &mut |b| {
                 if b & CERTAIN != 0 {
-                    let rule = (b & !CERTAIN) as usize;
-                    if rule_gen[rule] != gen {
-                        rule_gen[rule] = gen;
-                        matched.push(rule as u32);
-                    }
-                } else if branch_gen[b as usize] != gen {
-                    branch_gen[b as usize] = gen;
-                    candidates.push(b);
+                    add_unique(matched, rule_gen, gen, b & !CERTAIN);
+                } else {
+                    add_unique(candidates, branch_gen, gen, b);
                 }
             });
         }
@@ -641,12 +722,11 @@ impl Engine {
                 continue;
             };
             let rule = branch.rule;
-            if s.rule_gen[rule as usize] == gen {
+            if holds(&s.matched, &s.rule_gen, gen, rule) {
                 continue;
             }
             if self.verify(s, ev, branch) {
-                s.rule_gen[rule as usize] = gen;
-                s.matched.push(rule);
+                add_unique(&mut s.matched, &mut s.rule_gen, gen, rule);
             }
         }
         s.candidates = candidates;
@@ -667,13 +747,13 @@ impl Engine {
         }
         for &b in candidates {
             if let Some(branch) = self.branch(b) {
-                simd::prefetch(&*branch.fields);
-            }
-        }
-        for &b in candidates {
-            if let Some(branch) = self.branch(b) {
+                // The fields (inline: the branch's later lines), and the
+                // leaves that are not inline.
                 for f in branch.fields.iter() {
-                    simd::prefetch(&*f.leaf);
+                    simd::prefetch(f);
+                    if f.fast.is_none() {
+                        simd::prefetch(&*f.leaf);
+                    }
                 }
             }
         }
@@ -823,6 +903,10 @@ impl Engine {
     #[inline]
     fn leaf_matches(&self, s: &mut EngineScratch, ev: &[u8], f: &BField, h: u32) -> bool {
         let hit = s.scan.hits[h as usize];
+        if let Some(fast) = &f.fast {
+            let bytes = matches!(hit.kind, Kind::Str).then(|| s.scan.bytes(ev, &hit));
+            return fast.matches(bytes);
+        }
         let v = value_of(
             &s.scan,
             ev,
@@ -966,6 +1050,44 @@ impl Engine {
         s.membership = membership;
         s.stack = stack;
         result
+    }
+}
+
+/// Lists up to this long are searched for duplicates instead of marked in
+/// their generation array (see [`add_unique`]).
+const SMALL: usize = 16;
+
+/// Adds `x` to `list` unless there already. A short list (the usual case:
+/// a few candidates and matches per event) is searched, which stays in
+/// cache; from [`SMALL`] entries on, membership is the generation stamp of
+/// `x` in `gens` (all entries stamped on reaching that length). The stamps
+/// are a random access into an array as long as the rules, and with many
+/// rules each one was a cache miss.
+#[inline]
+fn add_unique(list: &mut Vec<u32>, gens: &mut [u32], gen: u32, x: u32) {
+    if list.len() < SMALL {
+        if list.contains(&x) {
+            return;
+        }
+        list.push(x);
+        if list.len() == SMALL {
+            for &y in list.iter() {
+                gens[y as usize] = gen;
+            }
+        }
+    } else if gens[x as usize] != gen {
+        gens[x as usize] = gen;
+        list.push(x);
+    }
+}
+
+/// Whether `list`, built by [`add_unique`], holds `x`.
+#[inline]
+fn holds(list: &[u32], gens: &[u32], gen: u32, x: u32) -> bool {
+    if list.len() < SMALL {
+        list.contains(&x)
+    } else {
+        gens[x as usize] == gen
     }
 }
 

@@ -13,8 +13,6 @@
 //! lookup instead of a step per byte. A key that is no segment there leads
 //! nowhere: the node a byte walk would reach has no field and no `.`.
 
-use super::index::{FxMap, Key};
-
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
 pub(crate) const NONE: NodeId = u32::MAX;
@@ -39,7 +37,94 @@ enum Segments {
     /// Up to `FEW` segments: a tag per segment (its length and first byte)
     /// scanned first, then the segments.
     Few(Vec<u16>, Vec<(Box<[u8]>, NodeId)>),
-    Many(FxMap<Key, NodeId>),
+    Many(Box<Names>),
+}
+
+/// Many segments: an open-addressed table of the names up to 16 bytes,
+/// each held as the two words [`words`] makes of it, so that a look-up is a
+/// multiply, a probe or two and two word comparisons (member names are
+/// short); longer names are listed apart.
+#[derive(Clone, Debug, Default)]
+struct Names {
+    /// (words, length, node); `EMPTY` length for a free slot. At most half
+    /// full.
+    slots: Vec<(u64, u64, u32, NodeId)>,
+    /// Slots in use (kept, not counted: a node may have very many names).
+    used: usize,
+    long: Vec<(Box<[u8]>, NodeId)>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// A name of up to 16 bytes as two words: with its length they determine
+/// it (every byte is in one of them; the loads overlap instead of padding).
+#[inline(always)]
+fn words(key: &[u8]) -> Option<(u64, u64)> {
+    let n = key.len();
+    let w = |i: usize| u64::from_le_bytes(key[i..i + 8].try_into().expect("8 bytes"));
+    let h = |i: usize| u32::from_le_bytes(key[i..i + 4].try_into().expect("4 bytes")) as u64;
+    match n {
+        0 => Some((0, 0)),
+        1..=3 => Some((
+            key[0] as u64 | (key[n / 2] as u64) << 8 | (key[n - 1] as u64) << 16,
+            0,
+        )),
+        4..=7 => Some((h(0) | h(n - 4) << 32, 0)),
+        8..=16 => Some((w(0), w(n - 8))),
+        _ => None,
+    }
+}
+
+impl Names {
+    #[inline(always)]
+    fn slot(&self, a: u64, b: u64, n: u32) -> usize {
+        let h = (a ^ b.rotate_left(29) ^ (n as u64) << 56).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<NodeId> {
+        let Some((a, b)) = words(key) else {
+            return self.long.iter().find(|e| *e.0 == *key).map(|e| e.1);
+        };
+        let n = key.len() as u32;
+        let mut i = self.slot(a, b, n);
+        loop {
+            let s = &self.slots[i];
+            if s.2 == n && s.0 == a && s.1 == b {
+                return Some(s.3);
+            }
+            if s.2 == EMPTY {
+                return None;
+            }
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+    }
+
+    /// Adds a name not present.
+    fn insert(&mut self, key: &[u8], to: NodeId) {
+        let Some((a, b)) = words(key) else {
+            self.long.push((key.into(), to));
+            return;
+        };
+        self.used += 1;
+        if self.used * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, 0, EMPTY, NONE); (self.used * 4).next_power_of_two()];
+            for s in old.into_iter().filter(|s| s.2 != EMPTY) {
+                self.place(s);
+            }
+        }
+        self.place((a, b, key.len() as u32, to));
+    }
+
+    fn place(&mut self, s: (u64, u64, u32, NodeId)) {
+        let mut i = self.slot(s.0, s.1, s.2);
+        while self.slots[i].2 != EMPTY {
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+        self.slots[i] = s;
+    }
 }
 
 const FEW: usize = 8;
@@ -75,7 +160,7 @@ impl Segments {
                     .find(|(&x, (s, _))| x == t && short_eq(s, key))
                     .map(|(_, e)| e.1)
             }
-            Segments::Many(m) => m.get(key).copied(),
+            Segments::Many(m) => m.get(key),
         }
     }
 
@@ -90,14 +175,14 @@ impl Segments {
                 v.push((seg.into(), to));
             }
             Segments::Few(_, v) => {
-                let mut m: FxMap<Key, NodeId> =
-                    v.drain(..).map(|(s, n)| (Key::from(&s[..]), n)).collect();
-                m.insert(seg.into(), to);
+                let mut m = Box::<Names>::default();
+                for (s, n) in v.drain(..) {
+                    m.insert(&s, n);
+                }
+                m.insert(seg, to);
                 *self = Segments::Many(m);
             }
-            Segments::Many(m) => {
-                m.insert(seg.into(), to);
-            }
+            Segments::Many(m) => m.insert(seg, to),
         }
     }
 
@@ -105,7 +190,9 @@ impl Segments {
         match self {
             Segments::None => 0,
             Segments::Few(_, v) => v.iter().map(|(s, _)| s.len() + 26).sum(),
-            Segments::Many(m) => m.len() * (std::mem::size_of::<(Key, NodeId)>() + 1),
+            Segments::Many(m) => {
+                m.slots.len() * 24 + m.long.iter().map(|(s, _)| s.len() + 20).sum::<usize>()
+            }
         }
     }
 }
@@ -250,6 +337,45 @@ impl PathTrie {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_node_with_very_many_names_builds_in_linear_time() {
+        let mut s = Segments::default();
+        for i in 0..200_000u32 {
+            s.add(format!("f{i}").as_bytes(), i);
+        }
+        assert_eq!(s.get(b"f199999"), Some(199_999));
+        assert_eq!(s.get(b"f200000"), None);
+    }
+
+    #[test]
+    fn many_segments_find_exactly_their_names() {
+        // Names of every length from 0 to 24, some alike but for one byte
+        // or the length.
+        let names: Vec<Vec<u8>> = (0..200u32)
+            .map(|i| {
+                let mut n = format!("{i:03}abcdefghijklmnopqrstuvwxyz").into_bytes();
+                n.truncate((i % 25) as usize);
+                n
+            })
+            .collect();
+        let mut s = Segments::default();
+        for (i, n) in names.iter().enumerate() {
+            s.add(n, i as NodeId);
+        }
+        assert!(matches!(s, Segments::Many(_)));
+        for (i, n) in names.iter().enumerate() {
+            let want = names.iter().position(|m| m == n).unwrap() as NodeId;
+            assert_eq!(s.get(n), Some(want), "{i}");
+            let mut other = n.clone();
+            other.push(b'!');
+            assert_eq!(s.get(&other), None);
+            if !n.is_empty() {
+                other[0] = b'#';
+                assert_eq!(s.get(&other[..n.len()]), None);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -107,9 +107,82 @@ fn is_short_plain(text: &[u8]) -> bool {
     sig <= 15
 }
 
+/// Powers of ten a double holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// [`comparable`] of the commonest tokens, in one pass: `-?[0-9]+(.[0-9]+)?`
+/// with at most 15 digits from the first non-zero one and at most 22 after
+/// the point. The digits then make an integer below 2^53 and the power of
+/// ten is exact, so one division, correctly rounded, gives the nearest
+/// double (what `str::parse` gives, by its own fast path, after a slower
+/// general scan); and such a decimal is the shortest form of that double
+/// (the fast path of [`comparable`]). Anything else is `None`, for the
+/// general path.
+#[inline]
+fn plain_short(b: &[u8]) -> Option<f64> {
+    let (negative, d) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // The digits from the first non-zero one are the mantissa's: at most
+    // 15 of them is a mantissa below 10^15.
+    let mut mantissa: u64 = 0;
+    let mut digit = |c: u8| {
+        if mantissa >= 100_000_000_000_000 {
+            return false;
+        }
+        mantissa = mantissa * 10 + (c - b'0') as u64;
+        true
+    };
+    let mut i = 0;
+    while i < d.len() && d[i].is_ascii_digit() {
+        if !digit(d[i]) {
+            return None;
+        }
+        i += 1;
+    }
+    if i == 0 {
+        return None;
+    }
+    let mut frac = 0;
+    if i < d.len() {
+        if d[i] != b'.' {
+            return None;
+        }
+        i += 1;
+        let from = i;
+        while i < d.len() && d[i].is_ascii_digit() {
+            if !digit(d[i]) {
+                return None;
+            }
+            i += 1;
+        }
+        frac = i - from;
+        if frac == 0 || i != d.len() || frac >= POW10.len() {
+            return None;
+        }
+    }
+    let v = mantissa as f64 / POW10[frac];
+    // -0 is 0.
+    Some(if mantissa == 0 {
+        0.0
+    } else if negative {
+        -v
+    } else {
+        v
+    })
+}
+
 /// [`comparable`] of a number token given as bytes (ASCII by the JSON
 /// grammar).
 pub(crate) fn comparable_bytes(text: &[u8]) -> Option<f64> {
+    // The common form first: it needs no UTF-8 check (all ASCII digits).
+    if let Some(v) = plain_short(text) {
+        return Some(v);
+    }
     comparable(std::str::from_utf8(text).ok()?)
 }
 
@@ -117,6 +190,9 @@ pub(crate) fn comparable_bytes(text: &[u8]) -> Option<f64> {
 /// exactly representable (see the module docs), with `-0` folded into `0`.
 /// Never allocates.
 pub(crate) fn comparable(text: &str) -> Option<f64> {
+    if let Some(v) = plain_short(text.as_bytes()) {
+        return Some(v);
+    }
     let v: f64 = text.parse().ok()?;
     // Fast path: at most 15 significant digits, no exponent, short. Such a
     // decimal is the shortest form of its nearest double (doubles carry 15
@@ -155,7 +231,52 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::comparable;
+    use super::{comparable, plain_short};
+
+    #[test]
+    fn plain_short_tokens_parse_as_str_parse_does() {
+        let mut x: u64 = 0x0dd_ba11_cafe;
+        let mut checked = 0;
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = 1 + (x % 24) as usize;
+            let mut t = String::new();
+            if x & (1 << 10) != 0 {
+                t.push('-');
+            }
+            let point = (x >> 11) as usize % (digits + 3);
+            let mut y = x >> 16;
+            for i in 0..digits {
+                if i == point && i > 0 {
+                    t.push('.');
+                }
+                // Many zeros, to hit leading and trailing ones.
+                let d = if y.is_multiple_of(3) { 0 } else { y % 10 };
+                t.push((b'0' + d as u8) as char);
+                y = y / 10 + (x.rotate_left(i as u32) & 0xff);
+            }
+            if let Some(v) = plain_short(t.as_bytes()) {
+                checked += 1;
+                let want: f64 = t.parse().unwrap();
+                let want = if want == 0.0 { 0.0 } else { want };
+                assert_eq!(v.to_bits(), want.to_bits(), "{t}");
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+        for t in [
+            "", "-", ".5", "5.", "1.2.3", "+1", "1e5", "-.5", "0x1", "1_0",
+        ] {
+            assert_eq!(plain_short(t.as_bytes()), None, "{t}");
+        }
+        assert_eq!(plain_short(b"-0.000"), Some(0.0));
+        assert!(plain_short(b"-0.000").unwrap().is_sign_positive());
+        assert_eq!(plain_short(b"123456789012345"), Some(123456789012345.0));
+        assert_eq!(plain_short(b"1234567890123456"), None);
+        assert_eq!(plain_short(b"0.0000000000000000000001"), Some(1e-22));
+        assert_eq!(plain_short(b"0.00000000000000000000001"), None);
+    }
 
     #[test]
     fn representable() {
