@@ -41,7 +41,7 @@ use self::index::{
 use self::paths::{PathTrie, NONE};
 use self::scan::{Hit, Kind, ScanOptions, ScanScratch};
 use crate::error::EventError;
-use crate::pattern::ip::{ip_nibbles, v4_nibbles};
+use crate::pattern::ip::ip_nibbles;
 use crate::pattern::number::comparable_bytes;
 use crate::pattern::{Literal, Matcher, Pattern, ValueRef};
 
@@ -347,15 +347,8 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    match v4_nibbles(bytes) {
-                        Some(Some(n)) => self.ip.prefixes_of(&n, f),
-                        Some(None) => {}
-                        None => {
-                            let s = std::str::from_utf8(bytes).unwrap_or_default();
-                            if let Some(n) = ip_nibbles(s) {
-                                self.ip.prefixes_of(&n, f);
-                            }
-                        }
+                    if let Some(n) = ip_nibbles(bytes) {
+                        self.ip.prefixes_of(&n, f);
                     }
                 }
             }

@@ -121,7 +121,11 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
 
 /// The address bytes of `s` if it is an IP address literal (4 or 16 bytes).
 pub(crate) fn parse_ip(s: &str) -> Option<SmallVec<[u8; 16]>> {
-    let b = s.as_bytes();
+    parse_ip_bytes(s.as_bytes())
+}
+
+/// [`parse_ip`] of a string's UTF-8 bytes (an address is ASCII).
+fn parse_ip_bytes(b: &[u8]) -> Option<SmallVec<[u8; 16]>> {
     if looks_v4(b) {
         return parse_v4(b).map(|a| SmallVec::from_slice(&a));
     }
@@ -135,10 +139,12 @@ pub(crate) fn parse_ip(s: &str) -> Option<SmallVec<[u8; 16]>> {
     None
 }
 
+/// The upper-case hexadecimal digits.
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
 /// Upper-case hexadecimal digits, as ASCII, of an address: the form the
 /// reference compares addresses in.
 fn to_nibbles(bytes: &[u8]) -> Nibbles {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = Nibbles::new();
     for &b in bytes {
         out.push(HEX[(b >> 4) as usize]);
@@ -147,21 +153,21 @@ fn to_nibbles(bytes: &[u8]) -> Nibbles {
     out
 }
 
-/// The hex digits of `s` if it is an IP address literal.
-pub(crate) fn ip_nibbles(s: &str) -> Option<Nibbles> {
-    if let Some(v4) = v4_nibbles(s.as_bytes()) {
+/// The hex digits of `s` (a string's UTF-8 bytes) if it is an IP address
+/// literal. IPv4 takes one pass without allocating: the engine asks this
+/// of every string at a field with an IP range.
+pub(crate) fn ip_nibbles(s: &[u8]) -> Option<Nibbles> {
+    if let Some(v4) = v4_nibbles(s) {
         return v4.map(|d| Nibbles::from_slice(&d));
     }
-    parse_ip(s).map(|a| to_nibbles(&a))
+    parse_ip_bytes(s).map(|a| to_nibbles(&a))
 }
 
 /// What [`ip_nibbles`] answers for a string that looks like IPv4 (`None`
 /// when it does not): its 8 digits, or `None` when it is no address. One
-/// pass and no allocation, for the engine, which asks this of every
-/// string at a field with an IP range: `looks_v4`, `parse_v4` and
-/// `to_nibbles` in turn cost it three passes and two small vectors.
-pub(crate) fn v4_nibbles(s: &[u8]) -> Option<Option<[u8; 8]>> {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// pass, where `looks_v4`, `parse_v4` and `to_nibbles` in turn cost three
+/// passes and two small vectors.
+fn v4_nibbles(s: &[u8]) -> Option<Option<[u8; 8]>> {
     let mut out = [0u8; 8];
     let (mut part, mut digits, mut v) = (0usize, 0usize, 0u32);
     let mut over = false;
@@ -208,7 +214,7 @@ pub struct IpRange {
 impl IpRange {
     /// A single address (an IP-looking string literal in a pattern).
     pub(crate) fn single(s: &str) -> Option<IpRange> {
-        let digits = ip_nibbles(s)?;
+        let digits = ip_nibbles(s.as_bytes())?;
         let mut bottom = digits.clone();
         let mut top = digits;
         let last = top.len() - 1;
@@ -362,7 +368,7 @@ mod tests {
     use super::*;
 
     fn n(s: &str) -> Nibbles {
-        ip_nibbles(s).unwrap()
+        ip_nibbles(s.as_bytes()).unwrap()
     }
 
     #[test]
@@ -408,7 +414,7 @@ mod tests {
             cases.push(s);
         }
         for s in cases {
-            assert_eq!(ip_nibbles(&s), general(&s), "{s:?}");
+            assert_eq!(ip_nibbles(s.as_bytes()), general(&s), "{s:?}");
             if let Some(fast) = v4_nibbles(s.as_bytes()) {
                 assert_eq!(fast.map(|d| Nibbles::from_slice(&d)), general(&s), "{s:?}");
             }
