@@ -60,6 +60,15 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// following a pointer to them (a cache miss per hit on large tables).
 pub(crate) type Key = SmallVec<[u8; 24]>;
 
+/// Heap bytes of a key (none when it is held inline).
+pub(crate) fn key_heap(k: &Key) -> usize {
+    if k.spilled() {
+        k.len()
+    } else {
+        0
+    }
+}
+
 /// The branch ids under a key; most keys have one or two, held inline for
 /// the same reason.
 pub(crate) type Items = SmallVec<[u32; 2]>;
@@ -101,10 +110,11 @@ fn fmix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Byte-string equality, inline: index keys are short, and a call to
-/// `memcmp` per probe that finds a key cost more than the comparison.
+/// Byte-string equality, inline: index keys and member names are short,
+/// and a call to `memcmp` per probe that finds one cost more than the
+/// comparison.
 #[inline]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -278,19 +288,12 @@ impl<K: TableKey> Sharded<K> {
 
     #[inline]
     pub(crate) fn get(&self, key: &K::Probe) -> Option<&Items> {
+        // With keys present the filter has words (the first key builds it).
         if self.keys == 0 {
             return None;
         }
-        self.get_hashed(K::hash(key), key)
-    }
-
-    /// [`Sharded::get`] with the probe's hash already computed.
-    #[inline]
-    pub(crate) fn get_hashed(&self, h: u64, key: &K::Probe) -> Option<&Items> {
+        let h = K::hash(key);
         let filter = &self.filter;
-        if filter.is_empty() {
-            return None;
-        }
         let (w, bits) = filter_bits(h, filter.len());
         if filter[w] & bits != bits {
             return None;
@@ -382,10 +385,7 @@ impl LenIndex {
     }
 
     pub(crate) fn heap_size(&self) -> usize {
-        self.groups
-            .iter()
-            .map(|(_, m)| m.heap_size(|k| if k.spilled() { k.len() } else { 0 }))
-            .sum()
+        self.groups.iter().map(|(_, m)| m.heap_size(key_heap)).sum()
     }
 }
 

@@ -109,11 +109,7 @@ impl Fast {
 
     fn heap_size(&self) -> usize {
         let (Fast::Equals(k) | Fast::NotEquals(k) | Fast::Prefix(k) | Fast::Suffix(k)) = self;
-        if k.spilled() {
-            k.len()
-        } else {
-            0
-        }
+        index::key_heap(k)
     }
 }
 
@@ -381,10 +377,9 @@ impl FieldIndex {
     }
 
     fn heap_size(&self) -> usize {
-        let bytes = |k: &index::Key| if k.spilled() { k.len() } else { 0 };
-        self.exact.heap_size(bytes)
-            + self.number_text.heap_size(bytes)
-            + self.folded_equals.heap_size(bytes)
+        self.exact.heap_size(index::key_heap)
+            + self.number_text.heap_size(index::key_heap)
+            + self.folded_equals.heap_size(index::key_heap)
             + self.number_value.heap_size(|_| 8)
             + self.prefix.heap_size()
             + self.suffix.heap_size()

@@ -13,6 +13,8 @@
 //! lookup instead of a step per byte. A key that is no segment there leads
 //! nowhere: the node a byte walk would reach has no field and no `.`.
 
+use super::index::bytes_eq;
+
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
 pub(crate) const NONE: NodeId = u32::MAX;
@@ -135,19 +137,6 @@ fn tag(key: &[u8]) -> u16 {
     ((key.len().min(255) as u16) << 8) | key.first().copied().unwrap_or(0) as u16
 }
 
-/// Byte-string equality, inlined for the short strings member names are
-/// (a call to `memcmp` costs more than comparing them).
-#[inline(always)]
-fn short_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() > 16 {
-        return a == b;
-    }
-    a.iter().zip(b).all(|(x, y)| x == y)
-}
-
 impl Segments {
     #[inline]
     fn get(&self, key: &[u8]) -> Option<NodeId> {
@@ -157,7 +146,7 @@ impl Segments {
                 let t = tag(key);
                 tags.iter()
                     .zip(v)
-                    .find(|(&x, (s, _))| x == t && short_eq(s, key))
+                    .find(|(&x, (s, _))| x == t && bytes_eq(s, key))
                     .map(|(_, e)| e.1)
             }
             Segments::Many(m) => m.get(key),
