@@ -4,8 +4,9 @@
 //! program calls them. Rules go through `evm_builder_add_rule` (pattern
 //! errors are checked through every `evm_error_*` accessor), events through
 //! `evm_match` (also with a buffer one too small), `evm_match_cb` (also
-//! stopping early) and `evm_match_batch` (also with a buffer one too small
-//! and without `status_out`); every answer is compared with the reference
+//! stopping early), `evm_match_batch` (also with a buffer one too small
+//! and without `status_out`) and `evm_match_batch_records` (every third
+//! record with another tag, refused); every answer is compared with the reference
 //! evaluator. For one input in four, the case also goes through the live
 //! C ABI (`evm_live_new` from a builder holding the first half of the
 //! rules, `evm_live_add_rule` for the rest, `evm_live_remove_rule` of every
@@ -21,6 +22,14 @@ use std::ptr;
 use evmatch::reference::Reference;
 use libfuzzer_sys::fuzz_target;
 
+/// `evm_record_layout`.
+#[repr(C)]
+struct RecordLayout {
+    tag_offset: usize,
+    tag: usize,
+    len_offset: usize,
+    data_offset: usize,
+}
 #[repr(C)]
 struct Builder {
     _p: [u8; 0],
@@ -48,6 +57,7 @@ const EVM_OK: i32 = 0;
 const EVM_PATTERN_ERROR: i32 = 1;
 const EVM_EVENT_ERROR: i32 = 2;
 const EVM_BUFFER_TOO_SMALL: i32 = 5;
+const EVM_INVALID_ARGUMENT: i32 = 6;
 
 type Callback = Option<unsafe extern "C" fn(*mut c_void, u32) -> c_int>;
 
@@ -97,6 +107,18 @@ extern "C" {
         events: *const *const u8,
         lens: *const usize,
         n_events: usize,
+        ids_out: *mut u32,
+        ids_cap: usize,
+        offsets_out: *mut usize,
+        status_out: *mut i32,
+        needed_out: *mut usize,
+    ) -> i32;
+    fn evm_match_batch_records(
+        m: *const MachineH,
+        s: *mut ScratchH,
+        records: *const *const c_void,
+        n_records: usize,
+        layout: *const RecordLayout,
         ids_out: *mut u32,
         ids_cap: usize,
         offsets_out: *mut usize,
@@ -449,6 +471,63 @@ unsafe fn check(case: &gen::Case) {
             offsets3.iter().all(|&x| x == usize::MAX),
             "offsets written on too small"
         );
+    }
+    // The events as records (a length, a tag, then the bytes; every third
+    // record with another tag, refused): the others as in the batch.
+    let records: Vec<Vec<u8>> = case
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let tag: usize = if i % 3 == 2 { 2 } else { 1 };
+            let mut r = e.len().to_ne_bytes().to_vec();
+            r.extend_from_slice(&tag.to_ne_bytes());
+            r.extend_from_slice(e);
+            r
+        })
+        .collect();
+    let record_ptrs: Vec<*const c_void> = records.iter().map(|r| r.as_ptr().cast()).collect();
+    let word = std::mem::size_of::<usize>();
+    let layout = RecordLayout {
+        tag_offset: word,
+        tag: 1,
+        len_offset: 0,
+        data_offset: 2 * word,
+    };
+    let mut r_ids = vec![u32::MAX; cap];
+    let mut r_offsets = vec![usize::MAX; n_events + 1];
+    let mut r_status = vec![-1i32; n_events];
+    let mut r_needed = usize::MAX;
+    let st = evm_match_batch_records(
+        m,
+        s,
+        record_ptrs.as_ptr(),
+        n_events,
+        &layout,
+        r_ids.as_mut_ptr(),
+        cap,
+        r_offsets.as_mut_ptr(),
+        r_status.as_mut_ptr(),
+        &mut r_needed,
+    );
+    assert_eq!(st, EVM_OK, "records batch");
+    assert_eq!(r_needed, r_offsets[n_events]);
+    for i in 0..n_events {
+        let got = &r_ids[r_offsets[i]..r_offsets[i + 1]];
+        if i % 3 == 2 {
+            assert_eq!(
+                r_status[i], EVM_INVALID_ARGUMENT,
+                "record {i} with another tag"
+            );
+            assert!(got.is_empty(), "matches for a refused record");
+        } else {
+            assert_eq!(r_status[i], status[i], "records batch status of event {i}");
+            assert_eq!(
+                got,
+                &ids[offsets[i]..offsets[i + 1]],
+                "records batch event {i}"
+            );
+        }
     }
     evm_scratch_free(s);
     evm_machine_free(m);

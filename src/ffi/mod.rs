@@ -604,67 +604,245 @@ pub unsafe extern "C" fn evm_match_batch(
     needed_out: *mut usize,
 ) -> evm_status {
     guard(|| {
-        // SAFETY: the pointers meet the contract of this function.
-        let (m, s) = match unsafe { machine_and_scratch(machine, scratch) } {
-            Ok(ms) => ms,
-            Err(st) => return st,
-        };
-        if offsets_out.is_null() || needed_out.is_null() || (ids_out.is_null() && ids_cap != 0) {
-            return EVM_NULL_ARGUMENT;
-        }
         // SAFETY: the arrays meet this function's contract.
         let (events, lens) = match unsafe { batch_arrays(events, lens, n_events) } {
             Ok(el) => el,
             Err(st) => return st,
         };
-        let Some(mut lock) = s.lock() else {
-            return EVM_INVALID_ARGUMENT;
+        let event_at = |i: usize| {
+            // SAFETY: non-NULL (checked by `batch_arrays`) and readable for
+            // `lens[i]` bytes by the caller's contract.
+            unsafe { bytes(events[i], lens[i]) }.map(Some)
         };
-        let st = lock.state();
-        st.batch_ids.clear();
-        st.batch_offsets.clear();
-        st.batch_status.clear();
-        st.batch_offsets.push(0);
-        for (&ptr, &len) in events.iter().zip(lens) {
-            // SAFETY: non-NULL (checked) and readable for `len` bytes by
-            // the caller's contract.
-            let event = match unsafe { bytes(ptr, len) } {
-                Ok(e) => e,
-                Err(code) => return code,
-            };
-            st.ids.clear();
-            let code = match m.machine.find(&mut st.scratch, event, &mut st.ids) {
-                Ok(()) => {
-                    st.batch_ids
-                        .extend(st.ids.iter().map(|id| id.as_usize() as u32));
-                    EVM_OK
-                }
-                Err(_) => EVM_EVENT_ERROR,
-            };
-            st.batch_status.push(code as i32);
-            st.batch_offsets.push(st.batch_ids.len());
-        }
-        let total = st.batch_ids.len();
-        // SAFETY: `needed_out` is non-NULL and writable by the contract.
-        unsafe { needed_out.write(total) };
-        if total > ids_cap {
-            return EVM_BUFFER_TOO_SMALL;
-        }
-        // SAFETY: the destinations are writable for `ids_cap >= total`,
-        // `n_events + 1` and `n_events` entries by the caller's contract
-        // (`ids_out` is non-NULL when total > 0 since then ids_cap > 0), and
-        // cannot overlap our own buffers.
+        // SAFETY: the pointers meet the contract of `run_batch` by this
+        // function's contract.
         unsafe {
-            if total > 0 {
-                std::ptr::copy_nonoverlapping(st.batch_ids.as_ptr(), ids_out, total);
-            }
-            std::ptr::copy_nonoverlapping(st.batch_offsets.as_ptr(), offsets_out, n_events + 1);
-            if !status_out.is_null() && n_events > 0 {
-                std::ptr::copy_nonoverlapping(st.batch_status.as_ptr(), status_out, n_events);
-            }
+            run_batch(
+                machine,
+                scratch,
+                n_events,
+                event_at,
+                BatchOut {
+                    ids_out,
+                    ids_cap,
+                    offsets_out,
+                    status_out,
+                    needed_out,
+                },
+            )
         }
-        EVM_OK
     })
+}
+
+/// Where events are stored inside records, for `evm_match_batch_records`:
+/// the event of a record at address `r` is the `*(size_t *)(r +
+/// len_offset)` bytes at `r + data_offset`, and the record is taken only if
+/// the pointer-sized word at `r + tag_offset` equals `tag`.
+///
+/// This fits runtimes whose byte strings are objects with a header: a
+/// CPython `bytes` object, for instance, has its type pointer at offset 8,
+/// its length at 16 and its bytes at 32 (on 64-bit builds; check before
+/// relying on it), so a list of such objects can be matched without making
+/// pointer and length arrays first.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct evm_record_layout {
+    /// Offset of the tag word in each record.
+    pub tag_offset: usize,
+    /// The tag a record must carry to be read (e.g. a type pointer).
+    pub tag: usize,
+    /// Offset of the event's length in bytes (a `size_t`; a value above
+    /// `PTRDIFF_MAX` refuses the record).
+    pub len_offset: usize,
+    /// Offset of the event's first byte.
+    pub data_offset: usize,
+}
+
+/// As `evm_match_batch`, for events stored inside records (see
+/// `evm_record_layout`): event `i` is read from the record at `records[i]`.
+/// A record whose tag differs from `layout->tag`, or whose length exceeds
+/// `PTRDIFF_MAX`, is not read further: its `status_out[i]` is
+/// `EVM_INVALID_ARGUMENT` and its range is empty.
+///
+/// Returns as `evm_match_batch`; `EVM_NULL_ARGUMENT` also for a NULL
+/// `layout`, for a NULL `records` while `n_records` is not 0, and for a NULL
+/// `records[i]`.
+///
+/// # Safety
+///
+/// As `evm_match_batch` for `machine`, `scratch` and the outputs; `layout`
+/// NULL or readable; `records` NULL or readable for `n_records` entries;
+/// each `records[i]` NULL or a record readable for the tag word, and, if
+/// its tag matches, for the length and for that many bytes at
+/// `data_offset`; none of them changes during the call.
+#[no_mangle]
+pub unsafe extern "C" fn evm_match_batch_records(
+    machine: *const evm_machine,
+    scratch: *mut evm_scratch,
+    records: *const *const c_void,
+    n_records: usize,
+    layout: *const evm_record_layout,
+    ids_out: *mut u32,
+    ids_cap: usize,
+    offsets_out: *mut usize,
+    status_out: *mut i32,
+    needed_out: *mut usize,
+) -> evm_status {
+    guard(|| {
+        if layout.is_null() {
+            return EVM_NULL_ARGUMENT;
+        }
+        // SAFETY: non-NULL and readable by the contract.
+        let layout = unsafe { layout.read() };
+        if n_records >= isize::MAX as usize / std::mem::size_of::<usize>() {
+            return EVM_INVALID_ARGUMENT;
+        }
+        let records: &[*const c_void] = if n_records == 0 {
+            &[]
+        } else if records.is_null() {
+            return EVM_NULL_ARGUMENT;
+        } else {
+            // SAFETY: non-NULL and readable for `n_records` entries by the
+            // contract; the size fits in isize (checked above).
+            unsafe { std::slice::from_raw_parts(records, n_records) }
+        };
+        if records.iter().any(|r| r.is_null()) {
+            return EVM_NULL_ARGUMENT;
+        }
+        let event_at = |i: usize| {
+            let r = records[i].cast::<u8>();
+            // SAFETY: a non-NULL record (checked) is readable for its tag
+            // word by the caller's contract (read unaligned: the layout is
+            // the caller's).
+            let tag = unsafe {
+                r.wrapping_add(layout.tag_offset)
+                    .cast::<usize>()
+                    .read_unaligned()
+            };
+            if tag != layout.tag {
+                return Ok(None);
+            }
+            // SAFETY: a record with the right tag is readable for its
+            // length by the contract.
+            let len = unsafe {
+                r.wrapping_add(layout.len_offset)
+                    .cast::<usize>()
+                    .read_unaligned()
+            };
+            if len > isize::MAX as usize {
+                return Ok(None);
+            }
+            // SAFETY: and for `len` bytes at `data_offset`, unchanged
+            // during the call.
+            Ok(Some(unsafe {
+                std::slice::from_raw_parts(r.wrapping_add(layout.data_offset), len)
+            }))
+        };
+        // SAFETY: the pointers meet the contract of `run_batch` by this
+        // function's contract.
+        unsafe {
+            run_batch(
+                machine,
+                scratch,
+                n_records,
+                event_at,
+                BatchOut {
+                    ids_out,
+                    ids_cap,
+                    offsets_out,
+                    status_out,
+                    needed_out,
+                },
+            )
+        }
+    })
+}
+
+/// The output arguments of the batch functions.
+struct BatchOut {
+    ids_out: *mut u32,
+    ids_cap: usize,
+    offsets_out: *mut usize,
+    status_out: *mut i32,
+    needed_out: *mut usize,
+}
+
+/// The body of the batch functions: matches the `n` events that `event_at`
+/// gives (`Ok(None)`: a record refused, status `EVM_INVALID_ARGUMENT`;
+/// `Err`: a status for the whole call) and writes the outputs.
+///
+/// # Safety
+///
+/// `machine` and `scratch` NULL or live; the outputs as in the contract of
+/// `evm_match_batch` for `n` events.
+unsafe fn run_batch<'e>(
+    machine: *const evm_machine,
+    scratch: *mut evm_scratch,
+    n: usize,
+    event_at: impl Fn(usize) -> Result<Option<&'e [u8]>, evm_status>,
+    out: BatchOut,
+) -> evm_status {
+    let BatchOut {
+        ids_out,
+        ids_cap,
+        offsets_out,
+        status_out,
+        needed_out,
+    } = out;
+    // SAFETY: the pointers meet the contract of this function.
+    let (m, s) = match unsafe { machine_and_scratch(machine, scratch) } {
+        Ok(ms) => ms,
+        Err(st) => return st,
+    };
+    if offsets_out.is_null() || needed_out.is_null() || (ids_out.is_null() && ids_cap != 0) {
+        return EVM_NULL_ARGUMENT;
+    }
+    let Some(mut lock) = s.lock() else {
+        return EVM_INVALID_ARGUMENT;
+    };
+    let st = lock.state();
+    st.batch_ids.clear();
+    st.batch_offsets.clear();
+    st.batch_status.clear();
+    st.batch_offsets.push(0);
+    for i in 0..n {
+        let code = match event_at(i) {
+            Err(code) => return code,
+            Ok(None) => EVM_INVALID_ARGUMENT,
+            Ok(Some(event)) => {
+                st.ids.clear();
+                match m.machine.find(&mut st.scratch, event, &mut st.ids) {
+                    Ok(()) => {
+                        st.batch_ids
+                            .extend(st.ids.iter().map(|id| id.as_usize() as u32));
+                        EVM_OK
+                    }
+                    Err(_) => EVM_EVENT_ERROR,
+                }
+            }
+        };
+        st.batch_status.push(code as i32);
+        st.batch_offsets.push(st.batch_ids.len());
+    }
+    let total = st.batch_ids.len();
+    // SAFETY: `needed_out` is non-NULL and writable by the contract.
+    unsafe { needed_out.write(total) };
+    if total > ids_cap {
+        return EVM_BUFFER_TOO_SMALL;
+    }
+    // SAFETY: the destinations are writable for `ids_cap >= total`, `n + 1`
+    // and `n` entries by the caller's contract (`ids_out` is non-NULL when
+    // total > 0 since then ids_cap > 0), and cannot overlap our own buffers.
+    unsafe {
+        if total > 0 {
+            std::ptr::copy_nonoverlapping(st.batch_ids.as_ptr(), ids_out, total);
+        }
+        std::ptr::copy_nonoverlapping(st.batch_offsets.as_ptr(), offsets_out, n + 1);
+        if !status_out.is_null() && n > 0 {
+            std::ptr::copy_nonoverlapping(st.batch_status.as_ptr(), status_out, n);
+        }
+    }
+    EVM_OK
 }
 
 /// Shared access to an error, or `None` for NULL.

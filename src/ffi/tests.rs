@@ -210,6 +210,146 @@ fn batch_and_callback() {
     }
 }
 
+/// A record as runtimes with boxed byte strings lay them out: a tag, a
+/// length, then the bytes.
+#[repr(C)]
+struct Record {
+    tag: usize,
+    len: usize,
+    data: [u8; 24],
+}
+
+impl Record {
+    fn new(tag: usize, text: &[u8]) -> Record {
+        let mut data = [0u8; 24];
+        data[..text.len()].copy_from_slice(text);
+        Record {
+            tag,
+            len: text.len(),
+            data,
+        }
+    }
+}
+
+#[test]
+fn batch_of_records() {
+    let m = machine();
+    let mut s = null_mut();
+    let records = [
+        Record::new(7, br#"{"x": 1}"#),
+        Record::new(7, b"nope"),
+        Record::new(8, br#"{"x": 1}"#),
+        Record::new(7, br#"{"x": 1, "y": "z"}"#),
+        Record {
+            tag: 7,
+            len: usize::MAX,
+            data: [0; 24],
+        },
+    ];
+    let ptrs: Vec<*const c_void> = records
+        .iter()
+        .map(|r| (r as *const Record).cast())
+        .collect();
+    let layout = evm_record_layout {
+        tag_offset: 0,
+        tag: 7,
+        len_offset: std::mem::size_of::<usize>(),
+        data_offset: 2 * std::mem::size_of::<usize>(),
+    };
+    let mut ids = [0u32; 8];
+    let mut offsets = [0usize; 6];
+    let mut status = [0i32; 5];
+    let mut needed = 0;
+    // SAFETY: live handles; every record is readable for its tag, length
+    // and (where the tag matches and the length is real) bytes; the
+    // outputs are valid for the counts passed.
+    unsafe {
+        assert_eq!(evm_scratch_new(m, &mut s), EVM_OK);
+        let call = |layout: *const evm_record_layout,
+                    ptrs: *const *const c_void,
+                    ids: &mut [u32; 8],
+                    offsets: &mut [usize; 6],
+                    status: &mut [i32; 5],
+                    needed: &mut usize| {
+            evm_match_batch_records(
+                m,
+                s,
+                ptrs,
+                5,
+                layout,
+                ids.as_mut_ptr(),
+                8,
+                offsets.as_mut_ptr(),
+                status.as_mut_ptr(),
+                needed,
+            )
+        };
+        let st = call(
+            &layout,
+            ptrs.as_ptr(),
+            &mut ids,
+            &mut offsets,
+            &mut status,
+            &mut needed,
+        );
+        assert_eq!(st, EVM_OK);
+        assert_eq!(offsets, [0, 1, 1, 1, 3, 3]);
+        assert_eq!(&ids[..3], &[0, 0, 1]);
+        let invalid = EVM_INVALID_ARGUMENT as i32;
+        assert_eq!(status, [0, EVM_EVENT_ERROR as i32, invalid, 0, invalid]);
+        assert_eq!(needed, 3);
+
+        let st = call(
+            null(),
+            ptrs.as_ptr(),
+            &mut ids,
+            &mut offsets,
+            &mut status,
+            &mut needed,
+        );
+        assert_eq!(st, EVM_NULL_ARGUMENT);
+        let st = call(
+            &layout,
+            null(),
+            &mut ids,
+            &mut offsets,
+            &mut status,
+            &mut needed,
+        );
+        assert_eq!(st, EVM_NULL_ARGUMENT);
+        let with_null = [ptrs[0], null()];
+        let st = evm_match_batch_records(
+            m,
+            s,
+            with_null.as_ptr(),
+            2,
+            &layout,
+            ids.as_mut_ptr(),
+            8,
+            offsets.as_mut_ptr(),
+            status.as_mut_ptr(),
+            &mut needed,
+        );
+        assert_eq!(st, EVM_NULL_ARGUMENT);
+        // Too small a buffer: the total, nothing else.
+        let st = evm_match_batch_records(
+            m,
+            s,
+            ptrs.as_ptr(),
+            5,
+            &layout,
+            ids.as_mut_ptr(),
+            2,
+            offsets.as_mut_ptr(),
+            status.as_mut_ptr(),
+            &mut needed,
+        );
+        assert_eq!((st, needed), (EVM_BUFFER_TOO_SMALL, 3));
+        evm_scratch_free(s);
+        evm_machine_free(m);
+    }
+}
+
 #[test]
 fn version_and_nulls() {
     // SAFETY: the version is a static C string; the rest are NULL handles,
