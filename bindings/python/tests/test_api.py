@@ -247,6 +247,41 @@ def test_matches_many_mixed_inputs(m):
     assert m.matches_many(e for e in events) == want
 
 
+def test_matches_many_sparse_and_dense_results():
+    # Rule names out of order (sorted per event), few matches (the sparse
+    # path) and many (the dense one).
+    m = evmatch.Machine({"zz": {"a": [1]}, "aa": {"a": [1]}, "mm": {"b": [2]}})
+    sparse = [b'{"a": 0}'] * 100 + [b'{"a": 1}', b'{"b": 2}'] + [b'{"a": 0}'] * 100 + [b'{"a": 1, "b": 2}']
+    want = [[]] * 100 + [["aa", "zz"], ["mm"]] + [[]] * 100 + [["aa", "mm", "zz"]]
+    got = m.matches_many(sparse)
+    assert got == want
+    got[0].append("x")  # every event has a list of its own
+    assert got[1] == [] and got[2] == []
+    dense = [b'{"a": 1, "b": 2}', b'{"a": 0}'] * 50
+    assert m.matches_many(dense) == [["aa", "mm", "zz"], []] * 50
+
+
+class _Bytes(bytes):
+    pass
+
+
+def test_matches_many_bytes_subclasses_and_mixed_lists(m):
+    want = [["big", "ec2", "stopped"], ["ec2"]]
+    ec2 = b'{"source": "aws.ec2"}'
+    assert m.matches_many([_Bytes(EVENT.encode()), ec2]) == want
+    assert m.matches_many([EVENT.encode(), _Bytes(ec2)]) == want
+    assert m.matches_many([EVENT.encode(), memoryview(ec2)]) == want
+    assert m.matches_many([EVENT.encode(), ec2.decode()]) == want
+
+
+def test_matches_many_reads_lists_of_bytes_directly():
+    import platform
+    import sysconfig
+
+    if platform.python_implementation() == "CPython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        assert evmatch._BYTES_LAYOUT is not None
+
+
 def test_matches_many_empty(m):
     assert m.matches_many([]) == []
     assert m.matches_many(iter(())) == []

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_right
 from array import array
 import re
 import threading
@@ -309,6 +310,47 @@ def _bytes_data_offset() -> Optional[int]:
 
 
 _BYTES_OFFSET = _bytes_data_offset()
+
+
+def _records_layout() -> tuple[Optional[int], Any]:
+    """How matches_many can hand a list of bytes to the library directly.
+
+    On CPython a list keeps its items in an array of object pointers (the
+    ``ob_item`` field, after the variable-size object header), and a bytes
+    object holds its type pointer, its length and then its bytes at fixed
+    offsets. evm_match_batch_records reads such records itself: no pointer
+    or length array is built in Python, and an item that is not exactly
+    ``bytes`` (its type pointer differs) comes back refused, for the general
+    path. Returns (offset of ``ob_item`` in a list, the evm_record_layout
+    of bytes), after checking every offset on sample objects here (reads
+    within the objects' fixed headers); (None, None) where they do not hold
+    (PyPy, free-threaded builds, anything unexpected).
+    """
+    if _BYTES_OFFSET is None:
+        return None, None
+    word = ffi.sizeof("void *")
+    try:
+        samples = [b"", b"x", bytes(range(256)) * 4, "é".encode()]
+        items_at = 3 * word  # refcount, type, size; then ob_item
+        items = ffi.cast("uintptr_t *", id(samples) + items_at)[0]
+        for i, b in enumerate(samples):
+            if ffi.cast("uintptr_t *", items)[i] != id(b):
+                return None, None
+            if ffi.cast("uintptr_t *", id(b) + word)[0] != id(bytes):
+                return None, None
+            if ffi.cast("size_t *", id(b) + 2 * word)[0] != len(b):
+                return None, None
+        layout = ffi.new(
+            "evm_record_layout *",
+            {"tag_offset": word, "tag": id(bytes), "len_offset": 2 * word, "data_offset": _BYTES_OFFSET},
+        )
+    except Exception:  # pragma: no cover - an older library or other cffi
+        return None, None
+    return items_at, layout
+
+
+_LIST_ITEMS_OFFSET, _BYTES_LAYOUT = _records_layout()
+_INVALID_ARGUMENT = lib.EVM_INVALID_ARGUMENT
 
 
 def _prepare_rules(rules: Any) -> list[tuple[str, Any]]:
@@ -690,10 +732,10 @@ class Machine(_Handle):
         n = len(bufs)
         if n == 0:
             return []
-        ptrs, lens, _keep, conversion_errors = _batch_arrays(bufs, errors)
         offsets = ffi.new("size_t[]", n + 1)
         status_out = ffi.new("int32_t[]", n)
         needed = ffi.new("size_t *")
+        conversion_errors: dict[int, EventError] = {}
 
         ptr = self._acquire()
         try:
@@ -701,20 +743,38 @@ class Machine(_Handle):
             if st.batch_cap < n:  # room for one match per event to start with
                 st.batch_cap = max(n, 1024)
                 st.batch_ids = ffi.new("uint32_t[]", st.batch_cap)
-            while True:
-                status = lib.evm_match_batch(
-                    ptr, st.scratch, ptrs, lens, n, st.batch_ids, st.batch_cap,
-                    offsets, status_out, needed,
-                )
-                if status != _BUFFER_TOO_SMALL:
-                    break
-                cap = max(needed[0], st.batch_cap * 2, 1024)
-                st.batch_ids = ffi.new("uint32_t[]", cap)
-                st.batch_cap = cap
+            status = None
+            if _BYTES_LAYOUT is not None and type(bufs[0]) is bytes:
+                # The list's own item array: `bufs` is ours alone, so it
+                # neither changes nor frees its items during the call.
+                records = ffi.cast("void **", ffi.cast("uintptr_t *", id(bufs) + _LIST_ITEMS_OFFSET)[0])
+                while True:
+                    status = lib.evm_match_batch_records(
+                        ptr, st.scratch, records, n, _BYTES_LAYOUT, st.batch_ids,
+                        st.batch_cap, offsets, status_out, needed,
+                    )
+                    if status != _BUFFER_TOO_SMALL:
+                        break
+                    self._grow_ids(st, needed[0])
+                if (
+                    status == _OK
+                    and ffi.buffer(status_out)[:].strip(b"\x00")
+                    and _INVALID_ARGUMENT in ffi.unpack(status_out, n)
+                ):
+                    status = None  # not all exactly bytes: the general path
+            if status is None:
+                ptrs, lens, _keep, conversion_errors = _batch_arrays(bufs, errors)
+                while True:
+                    status = lib.evm_match_batch(
+                        ptr, st.scratch, ptrs, lens, n, st.batch_ids, st.batch_cap,
+                        offsets, status_out, needed,
+                    )
+                    if status != _BUFFER_TOO_SMALL:
+                        break
+                    self._grow_ids(st, needed[0])
             if status != _OK:
                 raise _status_error("evm_match_batch", status)
-            offs = ffi.unpack(offsets, n + 1)
-            total = offs[n]
+            total = offsets[n]
             ids = ffi.unpack(st.batch_ids, total) if total else []
             if st.batch_cap > _KEEP_IDS:  # do not hold on to a huge buffer
                 st.batch_ids, st.batch_cap = ffi.NULL, 0
@@ -733,19 +793,36 @@ class Machine(_Handle):
         finally:
             self._release()
 
-        if total == 0:
-            result: list[Any] = list(map(list, repeat((), n)))
+        named = list(map(self._names.__getitem__, ids))  # C-level map
+        if total * 8 < n:
+            # Few matches (the usual case for selective rules): a new empty
+            # list per event, then the names of the few events that match,
+            # found by bisection in the offsets.
+            result: list[Any] = [[] for _ in repeat(None, n)]
+            offs_view = memoryview(ffi.buffer(offsets)).cast(_SIZE_CODE)
+            k = 0
+            while k < total:
+                i = bisect_right(offs_view, k) - 1  # the event of match k
+                end = offs_view[i + 1]
+                result[i] = named[k:end]
+                k = end
         else:
-            # Map all ids to names at once (C-level map), then give each event
-            # its slice: one list operation per event.
-            named = list(map(self._names.__getitem__, ids))
+            # Each event its slice of the names: one list operation per event.
+            offs = ffi.unpack(offsets, n + 1)
             result = [named[a:b] for a, b in zip(offs, islice(offs, 1, None))]
-            if not self._names_sorted:
-                for names in result:
-                    names.sort()
+        if not self._names_sorted and total:
+            for names in result:
+                names.sort()
         for i, error in details.items():
             result[i] = error
         return result
+
+    @staticmethod
+    def _grow_ids(st: _ThreadState, needed: int) -> None:
+        """A larger id buffer after EVM_BUFFER_TOO_SMALL."""
+        cap = max(needed, st.batch_cap * 2, 1024)
+        st.batch_ids = ffi.new("uint32_t[]", cap)
+        st.batch_cap = cap
 
     def _event_error(self, ptr: Any, st: _ThreadState, data: Any, index: int) -> EventError:
         """The details of an event that evm_match_batch refused."""
