@@ -288,6 +288,15 @@ impl<K: TableKey> Sharded<K> {
 
     #[inline]
     pub(crate) fn get(&self, key: &K::Probe) -> Option<&Items> {
+        let h = self.may_hold(key)?;
+        self.find(h, key)
+    }
+
+    /// The hash of `key` if the map may hold it (the filter's answer, from
+    /// cache), `None` if it surely does not. [`Sharded::find`] then looks
+    /// in the table, which with many keys sits in cold memory.
+    #[inline]
+    pub(crate) fn may_hold(&self, key: &K::Probe) -> Option<u64> {
         // With keys present the filter has words (the first key builds it).
         if self.keys == 0 {
             return None;
@@ -295,9 +304,12 @@ impl<K: TableKey> Sharded<K> {
         let h = K::hash(key);
         let filter = &self.filter;
         let (w, bits) = filter_bits(h, filter.len());
-        if filter[w] & bits != bits {
-            return None;
-        }
+        (filter[w] & bits == bits).then_some(h)
+    }
+
+    /// The items of `key`, whose hash `h` is.
+    #[inline]
+    pub(crate) fn find(&self, h: u64, key: &K::Probe) -> Option<&Items> {
         self.shards[shard_of(h)]
             .find(h, |e| e.0.is(key))
             .map(|e| &e.1)
@@ -360,28 +372,59 @@ impl LenIndex {
         self.groups.is_empty()
     }
 
-    /// Calls `f` with the items of every key that is a prefix of `value`.
+    /// The table of the `i`-th key length (see [`LenIndex::may_prefix`]).
     #[inline]
-    pub(crate) fn prefixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
-        for (len, map) in &self.groups {
+    pub(crate) fn group(&self, i: usize) -> &KeyMap {
+        &self.groups[i].1
+    }
+
+    /// Calls `f(i, hash, key)` for every prefix `key` of `value` that the
+    /// table of the `i`-th key length may hold (its filter's answer); the
+    /// lookup itself is left to the caller ([`LenIndex::group`]).
+    #[inline]
+    pub(crate) fn may_prefix(&self, value: &[u8], f: &mut impl FnMut(usize, u64, &[u8])) {
+        for (i, (len, map)) in self.groups.iter().enumerate() {
             let Some(k) = value.get(..*len) else { break };
-            if let Some(items) = map.get(k) {
-                items.iter().for_each(|&i| f(i));
+            if let Some(h) = map.may_hold(k) {
+                f(i, h, k);
             }
         }
     }
 
-    /// Calls `f` with the items of every key that is a suffix of `value`.
+    /// As [`LenIndex::may_prefix`], for suffixes.
     #[inline]
-    pub(crate) fn suffixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
-        for (len, map) in &self.groups {
+    pub(crate) fn may_suffix(&self, value: &[u8], f: &mut impl FnMut(usize, u64, &[u8])) {
+        for (i, (len, map)) in self.groups.iter().enumerate() {
             if *len > value.len() {
                 break;
             }
-            if let Some(items) = map.get(&value[value.len() - len..]) {
-                items.iter().for_each(|&i| f(i));
+            let k = &value[value.len() - len..];
+            if let Some(h) = map.may_hold(k) {
+                f(i, h, k);
             }
         }
+    }
+
+    /// Calls `f` with the items of every key that is a prefix of `value`:
+    /// [`LenIndex::may_prefix`], then each lookup (as the engine does them,
+    /// later).
+    #[cfg(test)]
+    pub(crate) fn prefixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
+        self.may_prefix(value, &mut |i, h, k| {
+            if let Some(items) = self.group(i).find(h, k) {
+                items.iter().for_each(|&x| f(x));
+            }
+        });
+    }
+
+    /// As [`LenIndex::prefixes_of`], for suffixes.
+    #[cfg(test)]
+    pub(crate) fn suffixes_of(&self, value: &[u8], f: &mut impl FnMut(u32)) {
+        self.may_suffix(value, &mut |i, h, k| {
+            if let Some(items) = self.group(i).find(h, k) {
+                items.iter().for_each(|&x| f(x));
+            }
+        });
     }
 
     pub(crate) fn heap_size(&self) -> usize {

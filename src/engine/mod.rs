@@ -305,16 +305,29 @@ impl FieldIndex {
         }
     }
 
-    /// Yields the branches whose anchor may accept `v`.
+    /// Yields the branches whose anchor may accept `v` (hit at `field`):
+    /// those found without a table lookup through `f` now, the table
+    /// lookups that may find some (the filters' answer) into `later`.
     #[inline]
-    fn probe(&self, v: &ValueRef<'_>, fold: &mut Vec<u8>, f: &mut impl FnMut(u32)) {
+    fn probe(
+        &self,
+        field: u32,
+        v: &ValueRef<'_>,
+        fold: &mut Vec<u8>,
+        later: &mut Later,
+        f: &mut impl FnMut(u32),
+    ) {
         match *v {
             ValueRef::Str(bytes) => {
-                if let Some(bs) = self.exact.get(bytes) {
-                    bs.iter().for_each(|&b| f(b));
+                if let Some(h) = self.exact.may_hold(bytes) {
+                    later.push(field, Table::Exact, h, bytes);
                 }
-                self.prefix.prefixes_of(bytes, f);
-                self.suffix.suffixes_of(bytes, f);
+                self.prefix.may_prefix(bytes, &mut |i, h, k| {
+                    later.push(field, Table::Prefix(i as u32), h, k)
+                });
+                self.suffix.may_suffix(bytes, &mut |i, h, k| {
+                    later.push(field, Table::Suffix(i as u32), h, k)
+                });
                 if !self.wants_fold && self.ip.is_empty() {
                     return;
                 }
@@ -327,41 +340,55 @@ impl FieldIndex {
                     // bytes per operand byte): a long value is not folded
                     // whole.
                     fold.clear();
+                    let prefixes = |later: &mut Later, fold: &[u8]| {
+                        self.folded_prefix.may_prefix(fold, &mut |i, h, k| {
+                            later.push(field, Table::FoldedPrefix(i as u32), h, k)
+                        })
+                    };
+                    let suffixes = |later: &mut Later, fold: &[u8]| {
+                        self.folded_suffix.may_suffix(fold, &mut |i, h, k| {
+                            later.push(field, Table::FoldedSuffix(i as u32), h, k)
+                        })
+                    };
                     if s.len() <= 4 * self.max_fold + 8 {
                         fold_into(s, fold);
-                        if let Some(bs) = self.folded_equals.get(&fold[..]) {
-                            bs.iter().for_each(|&b| f(b));
+                        if let Some(h) = self.folded_equals.may_hold(&fold[..]) {
+                            later.push(field, Table::FoldedEquals, h, fold);
                         }
-                        self.folded_prefix.prefixes_of(fold, f);
-                        self.folded_suffix.suffixes_of(fold, f);
+                        prefixes(later, fold);
+                        suffixes(later, fold);
                     } else {
                         fold_window(s, self.max_fold, false, fold);
-                        self.folded_prefix.prefixes_of(fold, f);
+                        prefixes(later, fold);
                         fold.clear();
                         fold_window(s, self.max_fold, true, fold);
-                        self.folded_suffix.suffixes_of(fold, f);
+                        suffixes(later, fold);
                     }
                 }
                 if !self.ip.is_empty() {
                     if let Some(n) = ip_nibbles(bytes) {
-                        self.ip.prefixes_of(&n, f);
+                        self.ip.may_prefix(&n, &mut |i, h, k| {
+                            later.push(field, Table::Ip(i as u32), h, k)
+                        });
                     }
                 }
             }
             ValueRef::Num(text, value) => {
-                if let Some(bs) = self.number_text.get(text) {
-                    bs.iter().for_each(|&b| f(b));
+                if let Some(h) = self.number_text.may_hold(text) {
+                    later.push(field, Table::NumberText, h, text);
                 }
                 if let Some(x) = value {
                     if let Some(bs) = self.number_value.get(&x.to_bits()) {
                         bs.iter().for_each(|&b| f(b));
                     }
                     if !self.numeric.is_empty() {
-                        self.numeric.stab(x, f);
+                        later.push(field, Table::Numeric(x), 0, &[]);
                     }
                 }
                 if !self.ip.is_empty() {
-                    self.ip.prefixes_of(text, f);
+                    self.ip.may_prefix(text, &mut |i, h, k| {
+                        later.push(field, Table::Ip(i as u32), h, k)
+                    });
                 }
             }
             ValueRef::True => self.literal[Literal::True as usize]
@@ -373,6 +400,29 @@ impl FieldIndex {
             ValueRef::Null => self.literal[Literal::Null as usize]
                 .iter()
                 .for_each(|&b| f(b)),
+        }
+    }
+
+    /// Does a lookup that [`FieldIndex::probe`] left for later.
+    #[inline]
+    fn look_up(&self, l: &Lookup, keys: &[u8], f: &mut impl FnMut(u32)) {
+        let key = &keys[l.key as usize..][..l.len as usize];
+        let items = match l.table {
+            Table::Exact => self.exact.find(l.hash, key),
+            Table::NumberText => self.number_text.find(l.hash, key),
+            Table::FoldedEquals => self.folded_equals.find(l.hash, key),
+            Table::Prefix(i) => self.prefix.group(i as usize).find(l.hash, key),
+            Table::Suffix(i) => self.suffix.group(i as usize).find(l.hash, key),
+            Table::FoldedPrefix(i) => self.folded_prefix.group(i as usize).find(l.hash, key),
+            Table::FoldedSuffix(i) => self.folded_suffix.group(i as usize).find(l.hash, key),
+            Table::Ip(i) => self.ip.group(i as usize).find(l.hash, key),
+            Table::Numeric(x) => {
+                self.numeric.stab(x, f);
+                return;
+            }
+        };
+        if let Some(items) = items {
+            items.iter().for_each(|&b| f(b));
         }
     }
 
@@ -443,6 +493,7 @@ pub(crate) struct EngineScratch {
     rule_gen: Vec<u32>,
     matched: Vec<u32>,
     fold: Vec<u8>,
+    later: Later,
     membership: Vec<(u32, u32)>,
     stack: Vec<Choice>,
     /// Union-find over a branch's fields, and per array of the event its
@@ -451,6 +502,64 @@ pub(crate) struct EngineScratch {
     array_owner: Vec<(u32, u32)>,
     owner_gen: u32,
     order: Vec<u32>,
+}
+
+/// Index lookups left for after every hit of an event has been probed:
+/// with many rules the tables sit in cold memory, and looking them up one
+/// after another lets their cache misses overlap (the CPU runs ahead into
+/// the next lookup while one waits), where each lookup, between the probes
+/// of other hits, used to wait alone. Keys are copied (they may live in
+/// buffers reused from hit to hit); only lookups that passed a filter come
+/// here, a few per event.
+#[derive(Debug, Default)]
+struct Later {
+    list: Vec<Lookup>,
+    keys: Vec<u8>,
+}
+
+impl Later {
+    #[inline]
+    fn push(&mut self, field: u32, table: Table, hash: u64, key: &[u8]) {
+        self.list.push(Lookup {
+            field,
+            table,
+            hash,
+            key: self.keys.len() as u32,
+            len: key.len() as u32,
+        });
+        self.keys.extend_from_slice(key);
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.keys.clear();
+    }
+}
+
+/// One lookup of [`Later`]: the table, the key's hash, and where the key
+/// sits in [`Later::keys`].
+#[derive(Debug, Clone, Copy)]
+struct Lookup {
+    field: u32,
+    table: Table,
+    hash: u64,
+    key: u32,
+    len: u32,
+}
+
+/// A table of a [`FieldIndex`] (with the group of a [`LenIndex`]), or a
+/// numeric stab at a value.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Exact,
+    NumberText,
+    FoldedEquals,
+    Prefix(u32),
+    Suffix(u32),
+    FoldedPrefix(u32),
+    FoldedSuffix(u32),
+    Ip(u32),
+    Numeric(f64),
 }
 
 /// A backtracking point: field `i` of the branch chose a hit (or absence).
@@ -689,7 +798,7 @@ impl Engine {
             );
             let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
             let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
-            ix.probe(&v, &mut fold, &mut |b| {
+            ix.probe(hit.field, &v, &mut fold, &mut s.later, &mut |b| {
                 if b & CERTAIN != 0 {
                     add_unique(matched, rule_gen, gen, b & !CERTAIN);
                 } else {
@@ -699,6 +808,18 @@ impl Engine {
         }
         s.scan.hits = hits;
         s.fold = fold;
+        // The table lookups, back to back.
+        let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
+        let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
+        for l in &s.later.list {
+            self.indexes[l.field as usize].look_up(l, &s.later.keys, &mut |b| {
+                if b & CERTAIN != 0 {
+                    add_unique(matched, rule_gen, gen, b & !CERTAIN);
+                } else {
+                    add_unique(candidates, branch_gen, gen, b);
+                }
+            });
+        }
         s.candidates.extend_from_slice(&self.always);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
@@ -771,6 +892,7 @@ impl Engine {
         }
         s.candidates.clear();
         s.matched.clear();
+        s.later.clear();
         let n = s.scan.hits.len();
         s.next.clear();
         s.next.resize(n, NONE);
