@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use hashbrown::HashTable;
 use smallvec::SmallVec;
+
+use super::table::Table;
 
 /// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
 /// keys that come from rules, not from attackers' choice of collisions
@@ -136,7 +137,7 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A key of a [`Sharded`] map, looked up by a borrowed form (`[u8]` for
 /// byte strings) through a hash computed once per probe.
-pub(crate) trait TableKey: Clone {
+pub(crate) trait TableKey: Clone + Default {
     /// What a probe holds.
     type Probe: ?Sized;
     /// The hash of a probe (and of a key, through [`TableKey::probe`]).
@@ -184,10 +185,10 @@ impl TableKey for u64 {
 /// copies one shard, not the whole map.
 ///
 /// A probe hashes its key once: the hash picks the filter word, the shard
-/// and the slot in the shard's table (a `hashbrown::HashTable`, found by
-/// that hash; a `HashMap` would hash the key again). The bit ranges used
-/// are disjoint: the table's slot takes the low bits and its tag the top
-/// seven, the shard bits 28..32, the filter 16..28 and 32 up.
+/// and the slot in the shard's [`Table`] (one cache line per key, which
+/// the filter's "maybe" asks the CPU to fetch at once). The table's slot
+/// takes the low bits (from bit 1), the shard bits 28..32, the filter
+/// 16..28 and 32 up.
 ///
 /// In front of the shards sits a Bloom filter over the keys (two bits per
 /// key, both in one 64-bit word chosen by the hash, 16 to 32 bits of filter
@@ -197,7 +198,9 @@ impl TableKey for u64 {
 /// says "maybe").
 #[derive(Debug, Clone)]
 pub(crate) struct Sharded<K> {
-    shards: Vec<Arc<HashTable<(K, Items)>>>,
+    /// The tables themselves are small and held here; their slots are
+    /// shared between versions and copied on write, shard by shard.
+    shards: Vec<Table<K>>,
     /// The words sit in the `Arc`'s own allocation (a slice, not a `Vec`):
     /// a probe reaches them with one load less.
     filter: Arc<[u64]>,
@@ -236,22 +239,12 @@ impl<K: TableKey> Sharded<K> {
             if !insert {
                 return;
             }
-            self.shards = (0..SHARDS).map(|_| Arc::default()).collect();
+            self.shards = (0..SHARDS).map(|_| Table::default()).collect();
         }
         let h = K::hash(key.probe());
-        let table = Arc::make_mut(&mut self.shards[shard_of(h)]);
-        let rehash = |e: &(K, Items)| K::hash(e.0.probe());
+        let table = &mut self.shards[shard_of(h)];
         if insert {
-            let (list, new_key) = match table.find_mut(h, |e| e.0.is(key.probe())) {
-                Some(e) => (&mut e.1, false),
-                None => (
-                    &mut table
-                        .insert_unique(h, (key, Items::new()), rehash)
-                        .into_mut()
-                        .1,
-                    true,
-                ),
-            };
+            let (list, new_key) = table.entry(h, key);
             list.push(item);
             if new_key {
                 self.keys += 1;
@@ -263,15 +256,8 @@ impl<K: TableKey> Sharded<K> {
                     filter[w] |= bits;
                 }
             }
-        } else if let Ok(mut e) = table.find_entry(h, |e| e.0.is(key.probe())) {
-            let list = &mut e.get_mut().1;
-            if let Some(i) = list.iter().position(|&x| x == item) {
-                list.swap_remove(i);
-            }
-            if list.is_empty() {
-                e.remove();
-                self.keys -= 1;
-            }
+        } else if table.remove_item(h, key.probe(), item) {
+            self.keys -= 1;
         }
     }
 
@@ -279,7 +265,7 @@ impl<K: TableKey> Sharded<K> {
     fn rebuild_filter(&mut self) {
         let words = (self.keys / 2).max(1).next_power_of_two();
         let mut filter = vec![0u64; words];
-        for (key, _) in self.shards.iter().flat_map(|m| m.iter()) {
+        for (key, _) in self.shards.iter().flat_map(|t| t.iter()) {
             let (w, bits) = filter_bits(K::hash(key.probe()), words);
             filter[w] |= bits;
         }
@@ -294,7 +280,10 @@ impl<K: TableKey> Sharded<K> {
 
     /// The hash of `key` if the map may hold it (the filter's answer, from
     /// cache), `None` if it surely does not. [`Sharded::find`] then looks
-    /// in the table, which with many keys sits in cold memory.
+    /// in the table, which with many keys sits in cold memory: the slot it
+    /// will read first is requested now, so that a caller with other work
+    /// to do before the lookup (the engine probes every hit of an event
+    /// first) does not wait for it.
     #[inline]
     pub(crate) fn may_hold(&self, key: &K::Probe) -> Option<u64> {
         // With keys present the filter has words (the first key builds it).
@@ -304,28 +293,34 @@ impl<K: TableKey> Sharded<K> {
         let h = K::hash(key);
         let filter = &self.filter;
         let (w, bits) = filter_bits(h, filter.len());
-        (filter[w] & bits == bits).then_some(h)
+        if filter[w] & bits != bits {
+            return None;
+        }
+        self.shards[shard_of(h)].prefetch(h);
+        Some(h)
     }
 
     /// The items of `key`, whose hash `h` is.
     #[inline]
     pub(crate) fn find(&self, h: u64, key: &K::Probe) -> Option<&Items> {
-        self.shards[shard_of(h)]
-            .find(h, |e| e.0.is(key))
-            .map(|e| &e.1)
+        self.shards[shard_of(h)].find(h, key)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.shards.iter().all(|m| m.is_empty())
+        self.keys == 0
     }
 
     pub(crate) fn heap_size(&self, key_size: impl Fn(&K) -> usize) -> usize {
         self.shards
             .iter()
-            .flat_map(|m| m.iter())
-            .map(|(k, v)| {
-                let spilled = if v.spilled() { v.capacity() * 4 } else { 0 };
-                std::mem::size_of::<(K, Items)>() + 1 + key_size(k) + spilled
+            .map(|t| {
+                t.slot_bytes()
+                    + t.iter()
+                        .map(|(k, v)| {
+                            let spilled = if v.spilled() { v.capacity() * 4 } else { 0 };
+                            key_size(k) + spilled
+                        })
+                        .sum::<usize>()
             })
             .sum::<usize>()
             + self.filter.len() * 8

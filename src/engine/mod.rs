@@ -30,6 +30,7 @@ pub(crate) mod index;
 pub(crate) mod paths;
 pub(crate) mod scan;
 pub(crate) mod simd;
+mod table;
 
 use std::sync::Arc;
 
