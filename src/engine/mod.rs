@@ -407,7 +407,7 @@ impl FieldIndex {
     /// Does a lookup that [`FieldIndex::probe`] left for later.
     #[inline]
     fn look_up(&self, l: &Lookup, keys: &[u8], f: &mut impl FnMut(u32)) {
-        let key = &keys[l.key as usize..][..l.len as usize];
+        let key = &keys[l.key..][..l.len];
         let items = match l.table {
             Table::Exact => self.exact.find(l.hash, key),
             Table::NumberText => self.number_text.find(l.hash, key),
@@ -511,7 +511,8 @@ pub(crate) struct EngineScratch {
 /// the next lookup while one waits), where each lookup, between the probes
 /// of other hits, used to wait alone. Keys are copied (they may live in
 /// buffers reused from hit to hit); only lookups that passed a filter come
-/// here, a few per event.
+/// here, a few per event, and what they copy is at most a few times the
+/// event's size (offsets are `usize`: no overflow on the largest events).
 #[derive(Debug, Default)]
 struct Later {
     list: Vec<Lookup>,
@@ -525,8 +526,8 @@ impl Later {
             field,
             table,
             hash,
-            key: self.keys.len() as u32,
-            len: key.len() as u32,
+            key: self.keys.len(),
+            len: key.len(),
         });
         self.keys.extend_from_slice(key);
     }
@@ -544,8 +545,8 @@ struct Lookup {
     field: u32,
     table: Table,
     hash: u64,
-    key: u32,
-    len: u32,
+    key: usize,
+    len: usize,
 }
 
 /// A table of a [`FieldIndex`] (with the group of a [`LenIndex`]), or a
