@@ -407,7 +407,7 @@ impl FieldIndex {
     /// Does a lookup that [`FieldIndex::probe`] left for later.
     #[inline]
     fn look_up(&self, l: &Lookup, keys: &[u8], f: &mut impl FnMut(u32)) {
-        let key = &keys[l.key..][..l.len];
+        let key = &keys[l.key..][..l.len as usize];
         let items = match l.table {
             Table::Exact => self.exact.find(l.hash, key),
             Table::NumberText => self.number_text.find(l.hash, key),
@@ -512,7 +512,8 @@ pub(crate) struct EngineScratch {
 /// of other hits, used to wait alone. Keys are copied (they may live in
 /// buffers reused from hit to hit); only lookups that passed a filter come
 /// here, a few per event, and what they copy is at most a few times the
-/// event's size (offsets are `usize`: no overflow on the largest events).
+/// event's size (offsets are `usize`: no overflow on the largest events;
+/// a key's length fits in `u32`, as events are under 4 GiB).
 #[derive(Debug, Default)]
 struct Later {
     list: Vec<Lookup>,
@@ -527,7 +528,8 @@ impl Later {
             table,
             hash,
             key: self.keys.len(),
-            len: key.len(),
+            // A key is part of one value, and events are under 4 GiB.
+            len: key.len() as u32,
         });
         self.keys.extend_from_slice(key);
     }
@@ -546,7 +548,7 @@ struct Lookup {
     table: Table,
     hash: u64,
     key: usize,
-    len: usize,
+    len: u32,
 }
 
 /// A table of a [`FieldIndex`] (with the group of a [`LenIndex`]), or a
