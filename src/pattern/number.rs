@@ -183,16 +183,18 @@ pub(crate) fn comparable_bytes(text: &[u8]) -> Option<f64> {
     if let Some(v) = plain_short(text) {
         return Some(v);
     }
-    comparable(std::str::from_utf8(text).ok()?)
+    comparable_general(std::str::from_utf8(text).ok()?)
 }
 
 /// The comparable value of a number token: `Some(v)` when the token is
 /// exactly representable (see the module docs), with `-0` folded into `0`.
 /// Never allocates.
 pub(crate) fn comparable(text: &str) -> Option<f64> {
-    if let Some(v) = plain_short(text.as_bytes()) {
-        return Some(v);
-    }
+    plain_short(text.as_bytes()).or_else(|| comparable_general(text))
+}
+
+/// [`comparable`] of a token that [`plain_short`] has refused.
+fn comparable_general(text: &str) -> Option<f64> {
     let v: f64 = text.parse().ok()?;
     // Fast path: at most 15 significant digits, no exponent, short. Such a
     // decimal is the shortest form of its nearest double (doubles carry 15
