@@ -323,12 +323,8 @@ impl FieldIndex {
                 if let Some(h) = self.exact.may_hold(bytes) {
                     later.push(field, Table::Exact, h, bytes);
                 }
-                self.prefix.may_prefix(bytes, &mut |i, h, k| {
-                    later.push(field, Table::Prefix(i as u32), h, k)
-                });
-                self.suffix.may_suffix(bytes, &mut |i, h, k| {
-                    later.push(field, Table::Suffix(i as u32), h, k)
-                });
+                later.push_prefixes(field, Table::Prefix, &self.prefix, bytes);
+                later.push_suffixes(field, Table::Suffix, &self.suffix, bytes);
                 if !self.wants_fold && self.ip.is_empty() {
                     return;
                 }
@@ -341,36 +337,25 @@ impl FieldIndex {
                     // bytes per operand byte): a long value is not folded
                     // whole.
                     fold.clear();
-                    let prefixes = |later: &mut Later, fold: &[u8]| {
-                        self.folded_prefix.may_prefix(fold, &mut |i, h, k| {
-                            later.push(field, Table::FoldedPrefix(i as u32), h, k)
-                        })
-                    };
-                    let suffixes = |later: &mut Later, fold: &[u8]| {
-                        self.folded_suffix.may_suffix(fold, &mut |i, h, k| {
-                            later.push(field, Table::FoldedSuffix(i as u32), h, k)
-                        })
-                    };
+                    let (prefix, suffix) = (&self.folded_prefix, &self.folded_suffix);
                     if s.len() <= 4 * self.max_fold + 8 {
                         fold_into(s, fold);
                         if let Some(h) = self.folded_equals.may_hold(&fold[..]) {
                             later.push(field, Table::FoldedEquals, h, fold);
                         }
-                        prefixes(later, fold);
-                        suffixes(later, fold);
+                        later.push_prefixes(field, Table::FoldedPrefix, prefix, fold);
+                        later.push_suffixes(field, Table::FoldedSuffix, suffix, fold);
                     } else {
                         fold_window(s, self.max_fold, false, fold);
-                        prefixes(later, fold);
+                        later.push_prefixes(field, Table::FoldedPrefix, prefix, fold);
                         fold.clear();
                         fold_window(s, self.max_fold, true, fold);
-                        suffixes(later, fold);
+                        later.push_suffixes(field, Table::FoldedSuffix, suffix, fold);
                     }
                 }
                 if !self.ip.is_empty() {
                     if let Some(n) = ip_nibbles(bytes) {
-                        self.ip.may_prefix(&n, &mut |i, h, k| {
-                            later.push(field, Table::Ip(i as u32), h, k)
-                        });
+                        later.push_prefixes(field, Table::Ip, &self.ip, &n);
                     }
                 }
             }
@@ -387,9 +372,7 @@ impl FieldIndex {
                     }
                 }
                 if !self.ip.is_empty() {
-                    self.ip.may_prefix(text, &mut |i, h, k| {
-                        later.push(field, Table::Ip(i as u32), h, k)
-                    });
+                    later.push_prefixes(field, Table::Ip, &self.ip, text);
                 }
             }
             ValueRef::True => self.literal[Literal::True as usize]
@@ -532,6 +515,35 @@ impl Later {
             len: key.len() as u32,
         });
         self.keys.extend_from_slice(key);
+    }
+
+    /// Queues the lookups of the keys of `index` that are prefixes of
+    /// `value` and that its filters may hold, as `table` of group `i`.
+    #[inline]
+    fn push_prefixes(
+        &mut self,
+        field: u32,
+        table: fn(u32) -> Table,
+        index: &LenIndex,
+        value: &[u8],
+    ) {
+        index.may_prefix(value, &mut |i, h, k| {
+            self.push(field, table(i as u32), h, k)
+        });
+    }
+
+    /// As [`Later::push_prefixes`], for suffixes.
+    #[inline]
+    fn push_suffixes(
+        &mut self,
+        field: u32,
+        table: fn(u32) -> Table,
+        index: &LenIndex,
+        value: &[u8],
+    ) {
+        index.may_suffix(value, &mut |i, h, k| {
+            self.push(field, table(i as u32), h, k)
+        });
     }
 
     fn clear(&mut self) {
@@ -789,6 +801,16 @@ impl Engine {
         let hits = std::mem::take(&mut s.scan.hits);
         let mut fold = std::mem::take(&mut s.fold);
         let gen = s.gen;
+        // A posting found: a rule proved to match, or a branch to verify.
+        let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
+        let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
+        let mut post = |b: u32| {
+            if b & CERTAIN != 0 {
+                add_unique(matched, rule_gen, gen, b & !CERTAIN);
+            } else {
+                add_unique(candidates, branch_gen, gen, b);
+            }
+        };
         for (h, hit) in hits.iter().enumerate() {
             let ix = &self.indexes[hit.field as usize];
             let v = value_of(
@@ -800,30 +822,14 @@ impl Engine {
                 &mut s.num_state,
                 &mut s.num_value,
             );
-            let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
-            let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
-            ix.probe(hit.field, &v, &mut fold, &mut s.later, &mut |b| {
-                if b & CERTAIN != 0 {
-                    add_unique(matched, rule_gen, gen, b & !CERTAIN);
-                } else {
-                    add_unique(candidates, branch_gen, gen, b);
-                }
-            });
+            ix.probe(hit.field, &v, &mut fold, &mut s.later, &mut post);
+        }
+        // The table lookups, back to back.
+        for l in &s.later.list {
+            self.indexes[l.field as usize].look_up(l, &s.later.keys, &mut post);
         }
         s.scan.hits = hits;
         s.fold = fold;
-        // The table lookups, back to back.
-        let (branch_gen, candidates) = (&mut s.branch_gen, &mut s.candidates);
-        let (rule_gen, matched) = (&mut s.rule_gen, &mut s.matched);
-        for l in &s.later.list {
-            self.indexes[l.field as usize].look_up(l, &s.later.keys, &mut |b| {
-                if b & CERTAIN != 0 {
-                    add_unique(matched, rule_gen, gen, b & !CERTAIN);
-                } else {
-                    add_unique(candidates, branch_gen, gen, b);
-                }
-            });
-        }
         s.candidates.extend_from_slice(&self.always);
         // Verify each candidate whose rule has not matched yet.
         let candidates = std::mem::take(&mut s.candidates);
