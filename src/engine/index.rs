@@ -83,7 +83,6 @@ pub(crate) type Items = SmallVec<[u32; 2]>;
 pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     let n = b.len();
     let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
     let mut h = (n as u64).wrapping_mul(SEED);
     if n >= 8 {
         let mut i = 0;
@@ -92,13 +91,25 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
             i += 8;
         }
         h = (h.rotate_left(5) ^ word(n - 8)).wrapping_mul(SEED);
-    } else if n >= 4 {
-        h = (h.rotate_left(5) ^ (half(0) << 32 | half(n - 4))).wrapping_mul(SEED);
     } else if n > 0 {
-        let w = (b[0] as u64) << 16 | (b[n / 2] as u64) << 8 | b[n - 1] as u64;
-        h = (h.rotate_left(5) ^ w).wrapping_mul(SEED);
+        h = (h.rotate_left(5) ^ short_word(b)).wrapping_mul(SEED);
     }
     fmix(h)
+}
+
+/// A byte string shorter than 8 bytes as one word holding every byte (two
+/// 4-byte loads that overlap, or, under 4 bytes, the first, middle and
+/// last): with the length, the word determines the string.
+#[inline(always)]
+pub(crate) fn short_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    debug_assert!(n < 8);
+    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
+    match n {
+        0 => 0,
+        1..=3 => b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+        _ => half(0) | half(n - 4) << 32,
+    }
 }
 
 /// murmur3's 64-bit finaliser: every input bit moves every output bit.

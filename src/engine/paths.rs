@@ -13,7 +13,7 @@
 //! lookup instead of a step per byte. A key that is no segment there leads
 //! nowhere: the node a byte walk would reach has no field and no `.`.
 
-use super::index::bytes_eq;
+use super::index::{bytes_eq, short_word};
 
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
@@ -64,14 +64,8 @@ const EMPTY: u32 = u32::MAX;
 fn words(key: &[u8]) -> Option<(u64, u64)> {
     let n = key.len();
     let w = |i: usize| u64::from_le_bytes(key[i..i + 8].try_into().expect("8 bytes"));
-    let h = |i: usize| u32::from_le_bytes(key[i..i + 4].try_into().expect("4 bytes")) as u64;
     match n {
-        0 => Some((0, 0)),
-        1..=3 => Some((
-            key[0] as u64 | (key[n / 2] as u64) << 8 | (key[n - 1] as u64) << 16,
-            0,
-        )),
-        4..=7 => Some((h(0) | h(n - 4) << 32, 0)),
+        0..=7 => Some((short_word(key), 0)),
         8..=16 => Some((w(0), w(n - 8))),
         _ => None,
     }
