@@ -748,14 +748,12 @@ class Machine(_Handle):
                 # The list's own item array: `bufs` is ours alone, so it
                 # neither changes nor frees its items during the call.
                 records = ffi.cast("void **", ffi.cast("uintptr_t *", id(bufs) + _LIST_ITEMS_OFFSET)[0])
-                while True:
-                    status = lib.evm_match_batch_records(
-                        ptr, st.scratch, records, n, _BYTES_LAYOUT, st.batch_ids,
-                        st.batch_cap, offsets, status_out, needed,
+                status = self._with_room(
+                    st, needed, lambda ids, cap: lib.evm_match_batch_records(
+                        ptr, st.scratch, records, n, _BYTES_LAYOUT, ids, cap,
+                        offsets, status_out, needed,
                     )
-                    if status != _BUFFER_TOO_SMALL:
-                        break
-                    self._grow_ids(st, needed[0])
+                )
                 if (
                     status == _OK
                     and ffi.buffer(status_out)[:].strip(b"\x00")
@@ -764,14 +762,11 @@ class Machine(_Handle):
                     status = None  # not all exactly bytes: the general path
             if status is None:
                 ptrs, lens, _keep, conversion_errors = _batch_arrays(bufs, errors)
-                while True:
-                    status = lib.evm_match_batch(
-                        ptr, st.scratch, ptrs, lens, n, st.batch_ids, st.batch_cap,
-                        offsets, status_out, needed,
+                status = self._with_room(
+                    st, needed, lambda ids, cap: lib.evm_match_batch(
+                        ptr, st.scratch, ptrs, lens, n, ids, cap, offsets, status_out, needed,
                     )
-                    if status != _BUFFER_TOO_SMALL:
-                        break
-                    self._grow_ids(st, needed[0])
+                )
             if status != _OK:
                 raise _status_error("evm_match_batch", status)
             total = offsets[n]
@@ -818,11 +813,17 @@ class Machine(_Handle):
         return result
 
     @staticmethod
-    def _grow_ids(st: _ThreadState, needed: int) -> None:
-        """A larger id buffer after EVM_BUFFER_TOO_SMALL."""
-        cap = max(needed, st.batch_cap * 2, 1024)
-        st.batch_ids = ffi.new("uint32_t[]", cap)
-        st.batch_cap = cap
+    def _with_room(st: _ThreadState, needed: Any, call: Any) -> int:
+        """Runs ``call(ids, cap)``, a batch call writing rule ids into the
+        thread's id buffer, with a larger buffer (at least ``needed[0]``)
+        as long as the library answers EVM_BUFFER_TOO_SMALL; its status."""
+        while True:
+            status: int = call(st.batch_ids, st.batch_cap)
+            if status != _BUFFER_TOO_SMALL:
+                return status
+            cap = max(needed[0], st.batch_cap * 2, 1024)
+            st.batch_ids = ffi.new("uint32_t[]", cap)
+            st.batch_cap = cap
 
     def _event_error(self, ptr: Any, st: _ThreadState, data: Any, index: int) -> EventError:
         """The details of an event that evm_match_batch refused."""
