@@ -275,7 +275,8 @@ except Exception:  # pragma: no cover - other cffi versions
     pass
 _u8_from_buffer = partial(_from_buffer, _u8_array)
 _size_t_array = ffi.typeof("size_t[]")
-_SIZE_CODE = next(c for c in "QLI" if array(c).itemsize == ffi.sizeof("size_t"))
+_INT_CODES: tuple[Literal["Q", "L", "I"], ...] = ("Q", "L", "I")
+_SIZE_CODE = next(c for c in _INT_CODES if array(c).itemsize == ffi.sizeof("size_t"))
 
 
 def _size_array(values: Iterable[int]) -> "array[int]":
@@ -744,7 +745,7 @@ class Machine(_Handle):
                 st.batch_cap = max(n, 1024)
                 st.batch_ids = ffi.new("uint32_t[]", st.batch_cap)
             status = None
-            if _BYTES_LAYOUT is not None and type(bufs[0]) is bytes:
+            if _LIST_ITEMS_OFFSET is not None and type(bufs[0]) is bytes:
                 # The list's own item array: `bufs` is ours alone, so it
                 # neither changes nor frees its items during the call.
                 records = ffi.cast("void **", ffi.cast("uintptr_t *", id(bufs) + _LIST_ITEMS_OFFSET)[0])
