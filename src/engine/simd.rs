@@ -1175,6 +1175,78 @@ mod tests {
     }
 
     #[test]
+    fn arrays_of_records_agree_with_the_scalar_validator() {
+        // Brackets in alternating order (open, close, open... or close,
+        // open, close...) take a shorter way than other orders; mutated
+        // brackets must still be caught there.
+        for simd in variants() {
+            let mut r = Rng(0x0DDB_A11C_AFE5_EED5);
+            let mut accepted = 0;
+            for case in 0..20_000 {
+                // A string first, so that the first record, the first
+                // bracket to go deeper, may fall in any block.
+                let lead = "s".repeat(r.below(80) as usize);
+                let mut s = format!("{{\"k\":[\"{lead}\"");
+                for _ in 0..2 + r.below(30) {
+                    s.push(',');
+                    match r.below(6) {
+                        0 => s.push_str("{\"x\":-122.42134725620248,\"y\":37.7188,\"z\":0}"),
+                        4 => {
+                            // Records of any length, so that blocks begin
+                            // at every place in them.
+                            let pad = "x".repeat(r.below(12) as usize);
+                            s.push_str(&format!("{{\"a\":\"{pad}\"}}"));
+                        }
+                        5 => s.push_str("[7]"),
+                        1 => s.push_str("[1,[2],{\"a\":[]}]"),
+                        2 => s.push_str("{\"x\":[1,2],\"y\":{}}"),
+                        _ => s.push_str("[{\"x\":1},{\"y\":[true]}]"),
+                    }
+                }
+                s.push_str("],\"t\":\"end\"}");
+                let mut ev = s.into_bytes();
+                if case % 2 == 1 {
+                    // A bracket of the other kind, or some other byte.
+                    let brackets: Vec<usize> = (0..ev.len())
+                        .filter(|&i| b"{}[]".contains(&ev[i]))
+                        .collect();
+                    let at = brackets[r.below(brackets.len() as u64) as usize];
+                    ev[at] = match (ev[at], r.below(3)) {
+                        (_, 2) => b"{}[],:"[r.below(6) as usize],
+                        (c, _) => c ^ 0x20,
+                    };
+                }
+                let fast = simd.skip_container(&ev, 0, [1000usize, 2, 3, 4][case / 2 % 4]);
+                let mut stack = Vec::new();
+                let levels = [1000usize, 2, 3, 4][case / 2 % 4];
+                let slow = skip_value(&ev, 0, 1000 - levels, 1000, &mut stack).ok();
+                if case % 2 == 0 && levels == 1000 {
+                    assert!(fast.is_some(), "{:?}", String::from_utf8_lossy(&ev));
+                }
+                if fast.is_some() {
+                    assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&ev));
+                    accepted += 1;
+                }
+            }
+            assert!(accepted > 2_000, "{accepted}");
+            // A record going one level too deep, its brackets alone in a
+            // block or with others, at every place in the blocks.
+            for lead in 40..180 {
+                for tail in ["", ",{\"b\":2}", ",[3]"] {
+                    let ev = format!(
+                        "{{\"k\":[\"{}\",{{\"a\":1}}{tail},\"{}\"]}}",
+                        "x".repeat(lead),
+                        "y".repeat(70)
+                    );
+                    let ev = ev.as_bytes();
+                    assert_eq!(simd.skip_container(ev, 0, 2), None, "{lead}");
+                    assert_eq!(simd.skip_container(ev, 0, 3), Some(ev.len()), "{lead}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn validates_utf8_in_strings_like_the_scalar_validator() {
         for simd in variants() {
             let mut r = Rng(0x2545_F491_4F6C_DD1D);
