@@ -25,7 +25,7 @@
 
 use crate::error::{EventError, EventErrorKind, PatternError};
 use crate::json::{parse_value, Value};
-use crate::pattern::number::comparable_plain;
+use crate::pattern::number::comparable_general;
 use crate::pattern::{utf16_cmp, Branch, Limits, Matcher, Pattern, ValueRef};
 
 /// The default nesting limit for events.
@@ -150,7 +150,7 @@ impl NumericPaths {
 pub(crate) fn value_ref(v: &Value) -> ValueRef<'_> {
     match v {
         Value::String(s) => ValueRef::Str(s.as_bytes()),
-        Value::Number(n) => ValueRef::Num(n.as_bytes(), comparable_plain(n)),
+        Value::Number(n) => ValueRef::Num(n.as_bytes(), comparable_general(n)),
         Value::Bool(true) => ValueRef::True,
         Value::Bool(false) => ValueRef::False,
         Value::Null => ValueRef::Null,

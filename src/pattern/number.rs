@@ -317,7 +317,8 @@ fn long_value(p: Plain) -> Option<Option<f64>> {
     let v2 = |mant: u64| 2 * mant as u128 * h;
     for _ in 0..4 {
         let even = mant & 1 == 0;
-        let (lo, hi) = (v2(mant) - h, v2(mant) + h);
+        let v = v2(mant);
+        let (lo, hi) = (v - h, v + h);
         if d2 < lo || (d2 == lo && !even) {
             mant -= 1;
         } else if d2 > hi || (d2 == hi && !even) {
@@ -330,7 +331,8 @@ fn long_value(p: Plain) -> Option<Option<f64>> {
         }
     }
     let even = mant & 1 == 0;
-    let (v, lo, hi) = (v2(mant), v2(mant) - h, v2(mant) + h);
+    let v = v2(mant);
+    let (lo, hi) = (v - h, v + h);
     let inside = |x: u128| (lo < x && x < hi) || (even && (x == lo || x == hi));
     if !inside(d2) || mant == 1 << 52 {
         return None;
@@ -385,15 +387,10 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     comparable_bytes(text.as_bytes())
 }
 
-/// [`comparable`] by parsing and printing only: no fast path but the
-/// general one's own. The reference evaluator uses it, so that the
-/// differential tests hold the fast paths against it.
-pub(crate) fn comparable_plain(text: &str) -> Option<f64> {
-    comparable_general(text)
-}
-
-/// [`comparable`] by parsing and printing.
-fn comparable_general(text: &str) -> Option<f64> {
+/// [`comparable`] by parsing and printing, without the fast paths of
+/// [`comparable_bytes`]. The reference evaluator uses it, so that the
+/// differential tests hold those fast paths against it.
+pub(crate) fn comparable_general(text: &str) -> Option<f64> {
     let v: f64 = text.parse().ok()?;
     // Fast path: at most 15 significant digits, no exponent, short. Such a
     // decimal is the shortest form of its nearest double (doubles carry 15
