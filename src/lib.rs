@@ -105,11 +105,15 @@ mod live;
 mod machine;
 mod pattern;
 pub mod reference;
+mod rules_file;
 
 pub use crate::error::{EventError, EventErrorKind, PatternError, PatternErrorKind};
 pub use crate::live::LiveMachine;
 pub use crate::machine::{Machine, MachineBuilder, RuleId, Scratch};
 pub use crate::pattern::{Limits, Pattern};
+pub use crate::rules_file::{
+    RepeatedName, RuleText, RulesFile, RulesFileError, RulesFileErrorKind,
+};
 
 /// The version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,7 +1,6 @@
 //! `evmatch`: match JSON Lines events against Amazon EventBridge event
 //! patterns from the command line. Run `evmatch --help`.
 
-use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -181,11 +180,13 @@ pub fn io_text(e: &io::Error) -> String {
 fn check(args: &CheckArgs) -> Result<u8, Fail> {
     let label = args.file.display().to_string();
     let file = rules::read_text(&args.file)?;
-    if !args.single && rules::looks_like_rules(&file) {
-        let list = rules::split_rules(&file).map_err(|e| fail(e.describe(&label)))?;
+    if !args.single && evmatch::RulesFile::looks_like_rules(&file) {
+        let parsed =
+            evmatch::RulesFile::parse(&file).map_err(|e| fail(rules::describe(&label, &e)))?;
+        let list = parsed.rules();
         let mut bad = 0;
-        for rule in &list {
-            if let Err(e) = evmatch::Pattern::parse(rule.text.as_bytes()) {
+        for rule in list {
+            if let Err(e) = evmatch::Pattern::parse(rule.text()) {
                 eprintln!("{}", rules::report(&label, &file, Some(rule), &e));
                 bad += 1;
             }
@@ -197,7 +198,7 @@ fn check(args: &CheckArgs) -> Result<u8, Fail> {
                 plural(list.len())
             );
             // Members that are all objects could also be one pattern.
-            if list.iter().all(|r| matches!(r.text, Cow::Borrowed(_))) {
+            if list.iter().all(|r| r.is_verbatim()) {
                 msg.push_str(" (read as a rules file; pass --single to check it as one pattern)");
             }
             return Err(fail(msg));

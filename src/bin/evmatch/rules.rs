@@ -1,45 +1,11 @@
 //! Reading rules files and pattern files, and reporting pattern errors with
 //! the file, line, JSON path and a caret under the offending spot.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use evmatch::{Machine, PatternError};
-use serde_json::value::RawValue;
+use evmatch::{Machine, PatternError, RuleText, RulesFile, RulesFileError, RulesFileErrorKind};
 
 use crate::{fail, io_text, Fail};
-
-/// One rule of a rules file.
-pub struct RuleText<'a> {
-    /// The rule name (the object key).
-    pub name: String,
-    /// The pattern text: the raw text of an object value (exactly as written,
-    /// so number spellings and duplicate keys survive), or the contents of a
-    /// string value.
-    pub text: Cow<'a, str>,
-    /// Where the value starts in the file, in bytes.
-    pub start: usize,
-}
-
-/// Why a file is not a rules file.
-pub enum NotRules {
-    /// Not JSON at all: the message and the 1-based line and column.
-    Syntax(String, usize, usize),
-    /// JSON, but not a `{name: pattern}` object: the message, and the line
-    /// of the offending member if there is one.
-    Shape(String, Option<usize>),
-}
-
-impl NotRules {
-    pub fn describe(&self, label: &str) -> String {
-        match self {
-            NotRules::Syntax(msg, line, col) => format!("{label}:{line}:{col}: {msg}"),
-            NotRules::Shape(msg, None) => format!("{label}: {msg}"),
-            NotRules::Shape(msg, Some(line)) => format!("{label}:{line}: {msg}"),
-        }
-    }
-}
 
 /// Reads a whole file as UTF-8 text (rules and pattern files are small).
 pub fn read_text(path: &Path) -> Result<String, Fail> {
@@ -52,63 +18,16 @@ pub fn read_text(path: &Path) -> Result<String, Fail> {
     })
 }
 
-/// Splits a rules file, `{"rule name": pattern, ...}`, into its rules in
-/// file order. A pattern is a JSON object, or a string holding the pattern
-/// text. When a name repeats, the last one wins (as JSON objects go).
-pub fn split_rules(file: &str) -> Result<Vec<RuleText<'_>>, NotRules> {
-    let map: BTreeMap<String, &RawValue> = match serde_json::from_str(file) {
-        Ok(map) => map,
-        Err(e) if e.is_data() => {
-            return Err(NotRules::Shape(
-                "not a rules file: expected a JSON object {\"rule name\": pattern, ...}".into(),
-                None,
-            ))
+/// The first line of a rules-file error: `LABEL:LINE:COLUMN: MESSAGE`
+/// for a syntax error, `LABEL:LINE: MESSAGE` for a member that is not a
+/// pattern, `LABEL: MESSAGE` for a file that is not an object.
+pub fn describe(label: &str, e: &RulesFileError) -> String {
+    match e.kind() {
+        RulesFileErrorKind::Syntax => {
+            format!("{label}:{}:{}: {}", e.line(), e.column(), e.message())
         }
-        Err(e) => {
-            let text = e.to_string();
-            let msg = match text.rfind(" at line ") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            };
-            return Err(NotRules::Syntax(msg, e.line(), e.column()));
-        }
-    };
-    let mut rules = Vec::with_capacity(map.len());
-    for (name, raw) in map {
-        let value = raw.get();
-        let start = value.as_ptr() as usize - file.as_ptr() as usize;
-        let text = match value.as_bytes().first() {
-            Some(b'{') => Cow::Borrowed(value),
-            Some(b'"') => match serde_json::from_str::<String>(value) {
-                Ok(s) => Cow::Owned(s),
-                Err(e) => {
-                    let line = line_of(file.as_bytes(), start);
-                    return Err(NotRules::Shape(format!("rule {name:?}: {e}"), Some(line)));
-                }
-            },
-            _ => {
-                return Err(NotRules::Shape(
-                    format!(
-                        "rule {name:?}: a pattern must be a JSON object or a string holding one"
-                    ),
-                    Some(line_of(file.as_bytes(), start)),
-                ))
-            }
-        };
-        rules.push(RuleText { name, text, start });
-    }
-    rules.sort_by_key(|r| r.start);
-    Ok(rules)
-}
-
-/// True when the file looks like a rules file: a JSON object whose values
-/// are all objects or strings.
-pub fn looks_like_rules(file: &str) -> bool {
-    match serde_json::from_str::<BTreeMap<String, &RawValue>>(file) {
-        Ok(map) => map
-            .values()
-            .all(|v| matches!(v.get().as_bytes().first(), Some(b'{' | b'"'))),
-        Err(_) => false,
+        _ if e.rule().is_none() => format!("{label}: {}", e.message()),
+        _ => format!("{label}:{}: {}", e.line(), e.message()),
     }
 }
 
@@ -141,14 +60,14 @@ fn caret(text: &str, offset: usize) -> String {
 pub fn report(label: &str, file: &str, rule: Option<&RuleText>, e: &PatternError) -> String {
     let (line, annotated) = match rule {
         // A pattern written as an object: point into the file itself.
-        Some(r) if matches!(r.text, Cow::Borrowed(_)) => {
-            let abs = r.start + e.offset();
+        Some(r) if r.is_verbatim() => {
+            let abs = r.offset() + e.offset();
             (line_of(file.as_bytes(), abs), caret(file, abs))
         }
         // A pattern held in a string: point into the pattern text.
         Some(r) => (
-            line_of(file.as_bytes(), r.start),
-            indent(&e.annotate(&r.text)),
+            line_of(file.as_bytes(), r.offset()),
+            indent(&e.annotate(r.text())),
         ),
         // A single-pattern file.
         None => (
@@ -157,7 +76,7 @@ pub fn report(label: &str, file: &str, rule: Option<&RuleText>, e: &PatternError
         ),
     };
     let who = match rule {
-        Some(r) => format!("rule {:?}: ", r.name),
+        Some(r) => format!("rule {:?}: ", r.name()),
         None => String::new(),
     };
     format!(
@@ -179,11 +98,11 @@ fn indent(text: &str) -> String {
 pub fn load_machine(path: &Path) -> Result<Machine, Fail> {
     let label = path.display().to_string();
     let file = read_text(path)?;
-    let rules = split_rules(&file).map_err(|e| fail(e.describe(&label)))?;
+    let rules = RulesFile::parse(&file).map_err(|e| fail(describe(&label, &e)))?;
     let mut builder = Machine::builder();
     let mut reports = Vec::new();
-    for rule in &rules {
-        if let Err(e) = builder.add_rule(&rule.name, rule.text.as_bytes()) {
+    for rule in rules.rules() {
+        if let Err(e) = builder.add_rule(rule.name(), rule.text()) {
             reports.push(report(&label, &file, Some(rule), &e));
         }
     }
