@@ -1,4 +1,4 @@
-//! Error types: [`PatternError`] for rules that cannot be compiled and
+//! Error types: [`PatternError`] for rules that cannot be parsed and
 //! [`EventError`] for events that cannot be matched.
 
 use std::fmt;
@@ -69,7 +69,7 @@ struct PatternErrorInner {
     offset: usize,
 }
 
-/// A pattern that cannot be compiled.
+/// A pattern that cannot be parsed (invalid JSON, or not a valid pattern).
 ///
 /// The [`message`](PatternError::message) is the reference's message (the
 /// first line of what EventBridge answers after `Event pattern is not valid.

@@ -101,6 +101,7 @@ mod error;
 #[allow(unsafe_code)]
 mod ffi;
 mod json;
+mod limits;
 mod live;
 mod machine;
 mod pattern;

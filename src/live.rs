@@ -173,13 +173,30 @@ impl Default for LiveMachine {
     }
 }
 
+impl MachineBuilder {
+    /// Builds a [`LiveMachine`] holding this builder's rules, whose rule set
+    /// can then change while other threads match.
+    ///
+    /// ```
+    /// let mut b = evmatch::Machine::builder();
+    /// b.add_rule("big", r#"{"size": [{"numeric": [">", 10]}]}"#)?;
+    /// let live = b.build_live();
+    /// live.add_rule("red", r#"{"color": ["red"]}"#)?;
+    /// assert_eq!(live.matches(br#"{"size": 12, "color": "red"}"#)?, ["big", "red"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_live(&self) -> LiveMachine {
+        LiveMachine::from_builder(self)
+    }
+}
+
 impl LiveMachine {
     /// An empty live machine with default limits.
     pub fn new() -> LiveMachine {
         Machine::builder().build_live()
     }
 
-    pub(crate) fn from_builder(b: &MachineBuilder) -> LiveMachine {
+    fn from_builder(b: &MachineBuilder) -> LiveMachine {
         let mut w = Writer::empty(b.limits().clone(), b.event_depth(), !b.is_trusted(), 0);
         for (name, ps) in b.rules() {
             for p in ps {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::engine::{Engine, EngineScratch};
 use crate::error::{EventError, PatternError};
-use crate::pattern::{Limits, Pattern, PATTERN_DEPTH_CAP};
-use crate::reference::DEFAULT_EVENT_DEPTH;
+use crate::limits::{Limits, DEFAULT_EVENT_DEPTH, PATTERN_DEPTH_CAP};
+use crate::pattern::Pattern;
 
 /// The number of `$or` branches, for sizing.
 #[allow(dead_code)]
@@ -68,7 +68,7 @@ impl MachineBuilder {
     /// Compiles `pattern` (raw JSON text) and adds it under `name`.
     ///
     /// Adding a second pattern under a name already used ORs the two: the
-    /// rule matches when either pattern does. A pattern that fails to compile
+    /// rule matches when either pattern does. A pattern that fails to parse
     /// leaves the builder exactly as it was.
     ///
     /// ```
@@ -91,7 +91,7 @@ impl MachineBuilder {
         Ok(self)
     }
 
-    /// Adds an already compiled pattern under `name` (see
+    /// Adds an already parsed pattern under `name` (see
     /// [`add_rule`](MachineBuilder::add_rule)).
     pub fn add_pattern(&mut self, name: &str, pattern: Pattern) -> &mut Self {
         match self.by_name.get(name) {
@@ -160,7 +160,7 @@ impl MachineBuilder {
         self
     }
 
-    /// The limits patterns are compiled with.
+    /// The limits patterns are parsed with.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -184,12 +184,6 @@ impl MachineBuilder {
                 version: 0,
             }),
         }
-    }
-
-    /// Builds a [`LiveMachine`](crate::LiveMachine) holding this builder's
-    /// rules, whose rule set can then change while other threads match.
-    pub fn build_live(&self) -> crate::LiveMachine {
-        crate::live::LiveMachine::from_builder(self)
     }
 
     pub(crate) fn event_depth(&self) -> usize {

@@ -25,11 +25,9 @@
 
 use crate::error::{EventError, EventErrorKind, PatternError};
 use crate::json::{parse_value, Value};
+use crate::limits::DEFAULT_EVENT_DEPTH;
 use crate::pattern::number::comparable_general;
 use crate::pattern::{utf16_cmp, Branch, Limits, Matcher, Pattern, ValueRef};
-
-/// The default nesting limit for events.
-pub(crate) const DEFAULT_EVENT_DEPTH: usize = 128;
 
 /// One leaf of a flattened event.
 #[derive(Debug)]
@@ -107,17 +105,6 @@ fn consistent(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
     Some(out)
 }
 
-/// Whether a matcher makes the reference library read event numbers at its
-/// field as numbers (its per-field "has numeric" flag).
-pub(crate) fn is_numeric_bearing(m: &Matcher) -> bool {
-    matches!(
-        m,
-        Matcher::Number { value: Some(_), .. }
-            | Matcher::Numeric(_)
-            | Matcher::AnythingButNumbers(_)
-    )
-}
-
 /// The fields at which some rule of a rule set is numeric-bearing.
 ///
 /// This is the one place where one rule affects another in the reference
@@ -134,7 +121,7 @@ impl NumericPaths {
     pub(crate) fn add(&mut self, p: &Pattern) {
         for b in &p.branches {
             for f in &b.fields {
-                if f.matchers.iter().any(is_numeric_bearing) {
+                if f.matchers.iter().any(Matcher::reads_numbers) {
                     self.0.insert((f.state, f.path.clone()));
                 }
             }

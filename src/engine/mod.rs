@@ -652,7 +652,7 @@ impl Engine {
                 self.indexes.push(Arc::default());
             }
             for f in fields.iter() {
-                if f.leaf.iter().any(crate::reference::is_numeric_bearing) {
+                if f.leaf.iter().any(Matcher::reads_numbers) {
                     *Arc::make_mut(&mut self.numeric)
                         .entry((f.state, f.field))
                         .or_default() += 1;
@@ -729,7 +729,7 @@ impl Engine {
                 }
             }
             for f in b.fields.iter() {
-                if f.leaf.iter().any(crate::reference::is_numeric_bearing) {
+                if f.leaf.iter().any(Matcher::reads_numbers) {
                     let counts = Arc::make_mut(&mut self.numeric);
                     if let Some(c) = counts.get_mut(&(f.state, f.field)) {
                         *c -= 1;

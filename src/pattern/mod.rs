@@ -1,14 +1,14 @@
 //! The pattern language: parsing, validation and the pattern AST.
 //!
-//! A pattern is compiled, as the reference compiler does it, straight from
+//! A pattern is parsed, as the reference compiler does it, straight from
 //! the token stream of its raw text: the first problem in document order is
 //! the one reported, number spellings survive, and a repeated key replaces
 //! the earlier value for the same path. `$or` is expanded into a
 //! disjunction of branches (each a conjunction of fields).
 
-mod compile;
 pub(crate) mod ip;
 pub(crate) mod number;
+mod parse;
 pub(crate) mod text;
 
 use std::sync::Arc;
@@ -16,36 +16,7 @@ use std::sync::Arc;
 pub use self::ip::IpRange;
 pub use self::text::{CaseInsensitive, Wildcard};
 use crate::error::PatternError;
-
-/// Limits applied while compiling patterns. See the setters on
-/// [`MachineBuilder`](crate::MachineBuilder).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Longest accepted pattern text, in bytes.
-    pub max_pattern_len: usize,
-    /// Deepest accepted nesting of objects and arrays in a pattern.
-    pub max_pattern_depth: usize,
-    /// Most sub-rules one pattern may expand to through `$or`.
-    pub max_or_combinations: usize,
-    /// Highest accepted wildcard complexity (see
-    /// [`MachineBuilder::max_wildcard_complexity`](crate::MachineBuilder::max_wildcard_complexity)).
-    pub max_wildcard_complexity: usize,
-}
-
-/// The deepest pattern nesting that can be configured (the compiler recurses
-/// once per level).
-pub(crate) const PATTERN_DEPTH_CAP: usize = 1000;
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_pattern_len: 1 << 20,
-            max_pattern_depth: 128,
-            max_or_combinations: 1000,
-            max_wildcard_complexity: 5,
-        }
-    }
-}
+pub use crate::limits::Limits;
 
 /// One value matcher of a leaf array.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +67,19 @@ pub(crate) enum ValueRef<'a> {
 }
 
 impl Matcher {
+    /// Whether this matcher makes the reference library read event numbers
+    /// at its field as numbers (its per-field "has numeric" flag): then an
+    /// exactly representable event number is only a number there, and never
+    /// falls in an IP range (see [`Matcher::matches`]).
+    pub(crate) fn reads_numbers(&self) -> bool {
+        matches!(
+            self,
+            Matcher::Number { value: Some(_), .. }
+                | Matcher::Numeric(_)
+                | Matcher::AnythingButNumbers(_)
+        )
+    }
+
     /// Whether this matcher accepts one leaf value. `numeric_field` tells
     /// whether the rule set reads numbers at this field as numbers (see
     /// `reference::NumericPaths`).
@@ -202,7 +186,7 @@ pub(crate) struct Branch {
     pub(crate) fields: Vec<Field>,
 }
 
-/// A compiled, validated event pattern.
+/// A parsed, validated event pattern.
 ///
 /// Most users never hold one: [`MachineBuilder::add_rule`](crate::MachineBuilder::add_rule)
 /// parses patterns itself. `Pattern::parse` is for validating a pattern on
@@ -226,7 +210,7 @@ impl Pattern {
 
     /// Parses and validates a pattern with the given limits.
     pub fn parse_with(text: impl AsRef<[u8]>, limits: &Limits) -> Result<Pattern, PatternError> {
-        compile::compile(text.as_ref(), limits)
+        parse::parse(text.as_ref(), limits)
     }
 
     /// How many sub-rules the pattern expands to through `$or` (1 without

@@ -88,7 +88,7 @@ fn one_line(msg: String) -> String {
     out
 }
 
-pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternError> {
+pub(super) fn parse(text: &[u8], limits: &Limits) -> Result<Pattern, PatternError> {
     if text.len() > limits.max_pattern_len {
         return Err(PatternError::new(
             K::TooLarge,
@@ -101,7 +101,9 @@ pub(super) fn compile(text: &[u8], limits: &Limits) -> Result<Pattern, PatternEr
             limits.max_pattern_len,
         ));
     }
-    let depth = limits.max_pattern_depth.min(super::PATTERN_DEPTH_CAP);
+    let depth = limits
+        .max_pattern_depth
+        .min(crate::limits::PATTERN_DEPTH_CAP);
     let mut c = Compiler {
         lx: Lexer::new(text, depth),
         limits,
@@ -775,7 +777,7 @@ mod tests {
     use super::*;
 
     fn err(p: &str) -> String {
-        compile(p.as_bytes(), &Limits::default())
+        parse(p.as_bytes(), &Limits::default())
             .unwrap_err()
             .message()
             .to_string()
@@ -819,7 +821,7 @@ mod tests {
 
     #[test]
     fn positions() {
-        let e = compile(br#"{"a": {"b": [1, {"prefix": 2}]}}"#, &Limits::default()).unwrap_err();
+        let e = parse(br#"{"a": {"b": [1, {"prefix": 2}]}}"#, &Limits::default()).unwrap_err();
         assert_eq!(e.path(), "$.a.b[1].prefix");
         assert_eq!(e.offset(), 27);
     }
@@ -829,7 +831,7 @@ mod tests {
         let branch = r#"{"$or":[{"a":["1"]},{"b":["2"]},{"c":["3"]},{"d":["4"]},{"e":["5"]},{"f":["6"]},{"g":["7"]},{"h":["8"]},{"i":["9"]},{"j":["0"]}]}"#;
         let three = format!("{{\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
         assert_eq!(
-            compile(three.as_bytes(), &Limits::default())
+            parse(three.as_bytes(), &Limits::default())
                 .unwrap()
                 .branches
                 .len(),
@@ -837,7 +839,7 @@ mod tests {
         );
         let four = format!("{{\"w\":{b},\"x\":{b},\"y\":{b},\"z\":{b}}}", b = branch);
         assert_eq!(
-            compile(four.as_bytes(), &Limits::default())
+            parse(four.as_bytes(), &Limits::default())
                 .unwrap_err()
                 .kind(),
             K::TooManyCombinations
