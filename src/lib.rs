@@ -96,6 +96,8 @@
 // Unsafe code is allowed only in the modules that need it (the C ABI).
 #![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
+mod arch;
 mod engine;
 mod error;
 #[allow(unsafe_code)]
@@ -107,14 +109,16 @@ mod machine;
 mod pattern;
 pub mod reference;
 mod rules_file;
+mod util;
 
 pub use crate::error::{EventError, EventErrorKind, PatternError, PatternErrorKind};
 pub use crate::live::LiveMachine;
-pub use crate::machine::{Machine, MachineBuilder, RuleId, Scratch};
+pub use crate::machine::{Machine, MachineBuilder, Scratch};
 pub use crate::pattern::{Limits, Pattern};
 pub use crate::rules_file::{
     RepeatedName, RuleText, RulesFile, RulesFileError, RulesFileErrorKind,
 };
+pub use crate::util::ids::RuleId;
 
 /// The version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,13 +9,14 @@ use crate::engine::Engine;
 use crate::error::{EventError, PatternError};
 use crate::machine::{Inner, Names};
 use crate::pattern::{Limits, Pattern};
+use crate::util::ids::BranchId;
 use crate::{Machine, MachineBuilder, RuleId, Scratch};
 
 /// What the writer knows about one rule.
 #[derive(Debug, Clone)]
 struct RuleState {
-    id: u32,
-    branches: Vec<u32>,
+    id: RuleId,
+    branches: Vec<BranchId>,
     /// Kept to rebuild the machine when updates have left too much behind.
     patterns: Vec<Pattern>,
 }
@@ -24,7 +25,7 @@ struct RuleState {
 #[derive(Debug)]
 struct Writer {
     rules: HashMap<Arc<str>, RuleState>,
-    free_ids: Vec<u32>,
+    free_ids: Vec<RuleId>,
     next_id: u32,
     engine: Engine,
     names: Names,
@@ -65,13 +66,13 @@ impl Writer {
         }
     }
 
-    fn id_for(&mut self, name: &str) -> (Arc<str>, u32) {
+    fn id_for(&mut self, name: &str) -> (Arc<str>, RuleId) {
         if let Some((k, r)) = self.rules.get_key_value(name) {
             return (k.clone(), r.id);
         }
         let id = self.free_ids.pop().unwrap_or_else(|| {
             self.next_id += 1;
-            self.next_id - 1
+            RuleId::from_u32(self.next_id - 1)
         });
         let name: Arc<str> = name.into();
         self.rules.insert(
@@ -318,9 +319,9 @@ impl LiveMachine {
         out: &mut Vec<RuleId>,
     ) -> Result<u64, EventError> {
         let guard = self.current.load();
-        guard.engine.run(&mut scratch.engine, event, &mut |r| {
-            out.push(RuleId::new(r as usize).expect("a rule id"))
-        })?;
+        guard
+            .engine
+            .run(&mut scratch.engine, event, &mut |r| out.push(r))?;
         Ok(guard.version)
     }
 

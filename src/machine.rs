@@ -7,31 +7,12 @@ use crate::engine::{Engine, EngineScratch};
 use crate::error::{EventError, PatternError};
 use crate::limits::{Limits, DEFAULT_EVENT_DEPTH, PATTERN_DEPTH_CAP};
 use crate::pattern::Pattern;
+use crate::util::ids::RuleId;
 
 /// The number of `$or` branches, for sizing.
 #[allow(dead_code)]
 pub(crate) fn branch_count(m: &Machine) -> usize {
     m.inner.engine.branch_count()
-}
-
-/// The index of a rule in a [`Machine`], in the order names were first
-/// added. Turn it into a name with [`Machine::rule_name`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RuleId(u32);
-
-impl RuleId {
-    /// The most rules one machine can hold.
-    pub const LIMIT: usize = u32::MAX as usize;
-
-    /// The rule's index, from 0.
-    pub fn as_usize(self) -> usize {
-        self.0 as usize
-    }
-
-    /// The rule at `index`, if `index` is below [`RuleId::LIMIT`].
-    pub fn new(index: usize) -> Option<RuleId> {
-        u32::try_from(index).ok().map(RuleId)
-    }
 }
 
 #[derive(Debug)]
@@ -174,7 +155,7 @@ impl MachineBuilder {
         );
         let mut names = Names::default();
         for (i, r) in self.rules.iter().enumerate() {
-            names.set(i as u32, Some(r.name.as_ref().into()));
+            names.set(RuleId::from_u32(i as u32), Some(r.name.as_ref().into()));
         }
         Machine {
             inner: Arc::new(Inner {
@@ -210,25 +191,25 @@ pub(crate) struct Names {
 const NAME_CHUNK: usize = 256;
 
 impl Names {
-    pub(crate) fn set(&mut self, id: u32, name: Option<Arc<str>>) {
-        let (c, i) = (id as usize / NAME_CHUNK, id as usize % NAME_CHUNK);
+    pub(crate) fn set(&mut self, id: RuleId, name: Option<Arc<str>>) {
+        let (c, i) = (id.as_usize() / NAME_CHUNK, id.as_usize() % NAME_CHUNK);
         while self.chunks.len() <= c {
             self.chunks.push(Arc::new(vec![None; NAME_CHUNK]));
         }
         Arc::make_mut(&mut self.chunks[c])[i] = name;
     }
 
-    pub(crate) fn get(&self, id: u32) -> Option<&str> {
-        let (c, i) = (id as usize / NAME_CHUNK, id as usize % NAME_CHUNK);
+    pub(crate) fn get(&self, id: RuleId) -> Option<&str> {
+        let (c, i) = (id.as_usize() / NAME_CHUNK, id.as_usize() % NAME_CHUNK);
         self.chunks.get(c)?.get(i)?.as_deref()
     }
 
-    fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+    fn iter(&self) -> impl Iterator<Item = (RuleId, &str)> {
         self.chunks
             .iter()
             .flat_map(|c| c.iter())
             .enumerate()
-            .filter_map(|(i, n)| n.as_deref().map(|n| (i as u32, n)))
+            .filter_map(|(i, n)| n.as_deref().map(|n| (RuleId::from_u32(i as u32), n)))
     }
 
     fn heap_size(&self) -> usize {
@@ -310,15 +291,12 @@ impl Machine {
 
     /// The name of a rule. Panics if `id` does not come from this machine.
     pub fn rule_name(&self, id: RuleId) -> &str {
-        self.inner
-            .names
-            .get(id.0)
-            .expect("a rule id of this machine")
+        self.inner.names.get(id).expect("a rule id of this machine")
     }
 
     /// The name of a rule, or `None` if no rule of this machine has `id`.
     pub fn get_rule_name(&self, id: RuleId) -> Option<&str> {
-        self.inner.names.get(id.0)
+        self.inner.names.get(id)
     }
 
     /// The id of the rule named `name`, if any.
@@ -327,7 +305,7 @@ impl Machine {
             .names
             .iter()
             .find(|(_, n)| *n == name)
-            .map(|(i, _)| RuleId(i))
+            .map(|(i, _)| i)
     }
 
     /// The rule names, in [`RuleId`] order.
@@ -383,9 +361,7 @@ impl Machine {
         event: &[u8],
         mut f: impl FnMut(RuleId),
     ) -> Result<(), EventError> {
-        self.inner
-            .engine
-            .run(&mut scratch.engine, event, &mut |r| f(RuleId(r)))
+        self.inner.engine.run(&mut scratch.engine, event, &mut f)
     }
 
     /// Approximate heap memory held by the compiled machine, in bytes (the

@@ -13,7 +13,8 @@
 //! lookup instead of a step per byte. A key that is no segment there leads
 //! nowhere: the node a byte walk would reach has no field and no `.`.
 
-use super::index::{bytes_eq, short_word};
+use crate::util::hash::{bytes_eq, short_word};
+use crate::util::ids::FieldId;
 
 /// A node id; `NONE` when a walk falls off the trie.
 pub(crate) type NodeId = u32;
@@ -24,7 +25,7 @@ pub(crate) const ROOT: NodeId = 0;
 struct Node {
     /// Outgoing edges, sorted by byte.
     edges: Vec<(u8, NodeId)>,
-    /// The field id if a named path ends here.
+    /// The field id if a named path ends here, else `NO_FIELD`.
     field: u32,
     /// Where a segment starts here: the segments, and their end nodes.
     segments: Segments,
@@ -57,6 +58,9 @@ struct Names {
 }
 
 const EMPTY: u32 = u32::MAX;
+
+/// `Node::field` of a node where no named path ends.
+const NO_FIELD: u32 = u32::MAX;
 
 /// A name of up to 16 bytes as two words: with its length they determine
 /// it (every byte is in one of them; the loads overlap instead of padding).
@@ -193,7 +197,7 @@ impl Default for PathTrie {
         PathTrie {
             nodes: vec![Node {
                 edges: Vec::new(),
-                field: NONE,
+                field: NO_FIELD,
                 segments: Segments::None,
             }],
             paths: Vec::new(),
@@ -203,7 +207,7 @@ impl Default for PathTrie {
 
 impl PathTrie {
     /// The field id of `path`, adding it if new.
-    pub(crate) fn insert(&mut self, path: &str) -> u32 {
+    pub(crate) fn insert(&mut self, path: &str) -> FieldId {
         let mut n = ROOT;
         for &b in path.as_bytes() {
             let node = &self.nodes[n as usize];
@@ -214,7 +218,7 @@ impl PathTrie {
                     self.nodes[n as usize].edges.insert(i, (b, id));
                     self.nodes.push(Node {
                         edges: Vec::new(),
-                        field: NONE,
+                        field: NO_FIELD,
                         segments: Segments::None,
                     });
                     id
@@ -222,11 +226,11 @@ impl PathTrie {
             };
         }
         let node = &mut self.nodes[n as usize];
-        if node.field == NONE {
+        if node.field == NO_FIELD {
             node.field = self.paths.len() as u32;
             self.paths.push(path.into());
         }
-        let field = node.field;
+        let field = FieldId::new(node.field);
         // The segments, each from the node where it starts.
         let mut start = ROOT;
         let mut segs = path.as_bytes().split(|&b| b == b'.').peekable();
@@ -300,10 +304,11 @@ impl PathTrie {
         self.walk_bytes(n, key)
     }
 
-    /// The field that ends at `n`, or `NONE`.
+    /// The field that ends at `n`, if one does.
     #[inline]
-    pub(crate) fn field(&self, n: NodeId) -> u32 {
-        self.nodes[n as usize].field
+    pub(crate) fn field(&self, n: NodeId) -> Option<FieldId> {
+        let f = self.nodes[n as usize].field;
+        (f != NO_FIELD).then_some(FieldId::new(f))
     }
 
     /// Bytes of memory held, roughly.
@@ -366,15 +371,15 @@ mod tests {
         let mut t = PathTrie::default();
         let ab = t.insert("a.b");
         let a = t.walk_key(ROOT, b"a", true);
-        assert_eq!(t.field(t.walk_key(a, b"b", false)), ab);
-        assert_eq!(t.field(t.walk_key(ROOT, b"a.b", true)), ab);
+        assert_eq!(t.field(t.walk_key(a, b"b", false)), Some(ab));
+        assert_eq!(t.field(t.walk_key(ROOT, b"a.b", true)), Some(ab));
         assert_eq!(t.walk_key(ROOT, b"b", true), NONE);
         // `{"": {"a": …}}` is the path `.a`, not `a`: no path starts there.
         assert_eq!(t.walk_key(ROOT, b"", true), NONE);
         let dot_a = t.insert(".a");
         let empty = t.walk_key(ROOT, b"", true);
-        assert_eq!(t.field(t.walk_key(empty, b"a", false)), dot_a);
-        assert_eq!(t.field(a), NONE);
+        assert_eq!(t.field(t.walk_key(empty, b"a", false)), Some(dot_a));
+        assert_eq!(t.field(a), None);
     }
 
     #[test]
@@ -408,7 +413,7 @@ mod tests {
                     }
                     // A byte walk may stop inside a segment: a dead node.
                     let dead =
-                        |m: NodeId| m == NONE || (t.field(m) == NONE && t.step(m, b'.') == NONE);
+                        |m: NodeId| m == NONE || (t.field(m).is_none() && t.step(m, b'.') == NONE);
                     if fast != slow {
                         assert!(fast == NONE && dead(slow), "{n} {key:?}");
                     }

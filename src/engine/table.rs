@@ -1,4 +1,4 @@
-//! The open-addressed hash table behind the index maps ([`super::index`]).
+//! The open-addressed hash table behind the index maps (`engine::index`).
 //!
 //! Each slot is one cache line holding the key's hash, the key and its
 //! items, and a key's first slot follows from its hash alone. So a lookup
@@ -14,7 +14,61 @@
 
 use std::sync::Arc;
 
-use super::index::{Items, TableKey};
+use smallvec::SmallVec;
+
+use crate::arch::prefetch;
+use crate::util::hash::{bytes_eq, hash_bytes, hash_u64};
+use crate::util::ids::Posting;
+use crate::util::key::Key;
+
+/// The postings under a key; most keys have one or two, held in the slot
+/// itself for the same reason as the key.
+pub(crate) type Items = SmallVec<[Posting; 2]>;
+
+/// A key of a [`Table`], looked up by a borrowed form (`[u8]` for byte
+/// strings) through a hash computed once per probe.
+pub(crate) trait TableKey: Clone + Default {
+    /// What a probe holds.
+    type Probe: ?Sized;
+    /// The hash of a probe (and of a key, through [`TableKey::probe`]).
+    fn hash(p: &Self::Probe) -> u64;
+    /// The probe form of the key.
+    fn probe(&self) -> &Self::Probe;
+    /// Whether the key is the probe.
+    fn is(&self, p: &Self::Probe) -> bool;
+}
+
+impl TableKey for Key {
+    type Probe = [u8];
+    #[inline]
+    fn hash(p: &[u8]) -> u64 {
+        hash_bytes(p)
+    }
+    #[inline]
+    fn probe(&self) -> &[u8] {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &[u8]) -> bool {
+        bytes_eq(self, p)
+    }
+}
+
+impl TableKey for u64 {
+    type Probe = u64;
+    #[inline]
+    fn hash(p: &u64) -> u64 {
+        hash_u64(*p)
+    }
+    #[inline]
+    fn probe(&self) -> &u64 {
+        self
+    }
+    #[inline]
+    fn is(&self, p: &u64) -> bool {
+        self == p
+    }
+}
 
 /// A slot: the key's hash with the low bit set (0 marks an empty slot),
 /// the key and its items (empty in an empty slot).
@@ -70,7 +124,7 @@ impl<K: TableKey + Default> Table<K> {
     #[inline]
     pub(crate) fn prefetch(&self, h: u64) {
         if let Some(slot) = self.slots.get(self.home(h)) {
-            super::simd::prefetch(slot);
+            prefetch(slot);
         }
     }
 
@@ -147,7 +201,7 @@ impl<K: TableKey + Default> Table<K> {
 
     /// Removes `item` from the items of `key` (hash `h`), and the key once
     /// its items are empty; true if the key went.
-    pub(crate) fn remove_item(&mut self, h: u64, key: &K::Probe, item: u32) -> bool {
+    pub(crate) fn remove_item(&mut self, h: u64, key: &K::Probe, item: Posting) -> bool {
         let Some(i) = self.position(h, key) else {
             return false;
         };
@@ -201,7 +255,12 @@ fn empty<K: Default>() -> Slot<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::ids::BranchId;
     use std::collections::HashMap;
+
+    fn p(i: u32) -> Posting {
+        Posting::branch(BranchId::new(i))
+    }
 
     /// Inserts and removals against a model, with hashes chosen to collide
     /// (few distinct homes, chains that wrap around the end) so that every
@@ -210,7 +269,7 @@ mod tests {
     fn agrees_with_a_map_under_collisions() {
         for homes in [1u64, 3, 17, 1 << 40] {
             let mut t: Table<u64> = Table::default();
-            let mut model: HashMap<u64, Vec<u32>> = HashMap::new();
+            let mut model: HashMap<u64, Vec<Posting>> = HashMap::new();
             let mut x = 0x9e37_79b9_u64 + homes;
             // The hash of a key: one of `homes` values, the high ones near
             // the end of the table (wrapping chains).
@@ -220,7 +279,7 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let k = x % 200;
-                let item = (x >> 20) as u32 % 3;
+                let item = p((x >> 20) as u32 % 3);
                 if step < 1500 || !x.is_multiple_of(3) {
                     let (items, new) = t.entry(hash(k), k);
                     assert_eq!(new, !model.contains_key(&k));
@@ -242,7 +301,7 @@ mod tests {
                 }
                 if step % 50 == 0 {
                     for k in 0..210 {
-                        let sorted = |mut l: Vec<u32>| {
+                        let sorted = |mut l: Vec<Posting>| {
                             l.sort_unstable();
                             l
                         };
@@ -259,18 +318,18 @@ mod tests {
 
     #[test]
     fn a_slot_is_one_cache_line() {
-        assert_eq!(std::mem::size_of::<Slot<super::super::index::Key>>(), 64);
+        assert_eq!(std::mem::size_of::<Slot<Key>>(), 64);
         assert_eq!(std::mem::align_of::<Slot<u64>>(), 64);
     }
 
     #[test]
     fn clones_share_slots_until_written() {
         let mut a: Table<u64> = Table::default();
-        a.entry(2, 1).0.push(7);
+        a.entry(2, 1).0.push(p(7));
         let b = a.clone();
-        a.entry(4, 2).0.push(8);
+        a.entry(4, 2).0.push(p(8));
         assert_eq!(b.find(4, &2), None);
-        assert_eq!(a.find(4, &2).map(|l| l.to_vec()), Some(vec![8]));
-        assert_eq!(b.find(2, &1).map(|l| l.to_vec()), Some(vec![7]));
+        assert_eq!(a.find(4, &2).map(|l| l.to_vec()), Some(vec![p(8)]));
+        assert_eq!(b.find(2, &1).map(|l| l.to_vec()), Some(vec![p(7)]));
     }
 }

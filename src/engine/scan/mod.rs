@@ -1,0 +1,384 @@
+//! The event scanner: one pass over the raw bytes of an event.
+//!
+//! It validates the whole event as RFC 8259 JSON (or, in trusted mode, only
+//! the parts some rule names), walks member names through the path trie, and
+//! records a [`Hit`] for every scalar whose path a rule names. Nothing is
+//! copied: a hit is a byte range of the event, except for strings with
+//! escapes, which are unescaped into the scratch arena. Values whose path no
+//! rule names are skipped with a tight validating loop (`skip_value`),
+//! containers first through the 64-byte block validator
+//! ([`crate::arch`]) where the CPU has AVX-512, or, in trusted mode, a
+//! bracket-counting scan (`fast_skip`).
+//!
+//! Nesting is tracked on explicit stacks with a depth limit: no recursion.
+
+mod lexical;
+mod skip;
+
+use self::lexical::{key, literal, number_end, string_end, syntax, unescape_into, unexpected, ws};
+use self::skip::fast_skip;
+pub(crate) use self::skip::skip_value;
+use super::paths::{NodeId, PathTrie, NONE, ROOT};
+use crate::arch::{prefetch, Simd};
+use crate::error::{EventError, EventErrorKind};
+use crate::json::SyntaxErrorKind as S;
+use crate::util::ids::FieldId;
+
+/// How many 64-byte lines of an event [`ScanScratch::scan`] requests
+/// up front (1 KiB: more, on events that follow one another in memory,
+/// requested lines of the next events too and measured slower on combo).
+const PREFETCH_LINES: usize = 16;
+
+/// What kind of scalar a hit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Str,
+    Num,
+    True,
+    False,
+    Null,
+}
+
+/// A scalar at a named path.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
+    pub(crate) field: FieldId,
+    pub(crate) kind: Kind,
+    /// The bytes are in the scratch arena (an unescaped string), not the event.
+    pub(crate) in_arena: bool,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// The hit's array trail: `trails[trail_start..trail_start + trail_len]`.
+    pub(crate) trail_start: u32,
+    pub(crate) trail_len: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    is_array: bool,
+    /// Trie node of this container's path.
+    node: NodeId,
+    array_id: u32,
+    index: u32,
+    /// Length of the current trail when this container was entered.
+    trail_len: u32,
+}
+
+/// Scanner working memory, reused across events.
+#[derive(Debug, Default)]
+pub(crate) struct ScanScratch {
+    pub(crate) hits: Vec<Hit>,
+    pub(crate) trails: Vec<(u32, u32)>,
+    pub(crate) arena: Vec<u8>,
+    frames: Vec<Frame>,
+    trail: Vec<(u32, u32)>,
+    /// The copy of `trail` in `trails` made last, while `trail` is unchanged.
+    trail_copy: Option<(u32, u32)>,
+    key: Vec<u8>,
+    skip_stack: Vec<u8>,
+    /// Arrays entered on named paths in this event (ids are 0..this).
+    arrays: u32,
+}
+
+impl ScanScratch {
+    /// The bytes of a hit.
+    #[inline]
+    pub(crate) fn bytes<'a>(&'a self, ev: &'a [u8], h: &Hit) -> &'a [u8] {
+        let (s, e) = (h.start as usize, h.end as usize);
+        if h.in_arena {
+            &self.arena[s..e]
+        } else {
+            &ev[s..e]
+        }
+    }
+
+    /// How many arrays on named paths the last event entered.
+    pub(crate) fn array_count(&self) -> usize {
+        self.arrays as usize
+    }
+
+    /// The array trail of a hit.
+    #[inline]
+    pub(crate) fn trail(&self, h: &Hit) -> &[(u32, u32)] {
+        let s = h.trail_start as usize;
+        &self.trails[s..s + h.trail_len as usize]
+    }
+}
+
+/// Options for one scan.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScanOptions {
+    pub(crate) max_depth: usize,
+    /// Validate values no rule names (full RFC 8259 validation).
+    pub(crate) validate_all: bool,
+    /// The block validator for skipped containers, where the CPU has it.
+    pub(crate) simd: Option<Simd>,
+}
+
+impl ScanScratch {
+    fn record(&mut self, field: FieldId, kind: Kind, start: usize, end: usize, in_arena: bool) {
+        let (trail_start, trail_len) = if self.trail.is_empty() {
+            (0, 0)
+        } else if let Some(copy) = self.trail_copy {
+            copy
+        } else {
+            let s = self.trails.len() as u32;
+            self.trails.extend_from_slice(&self.trail);
+            let copy = (s, self.trail.len() as u32);
+            self.trail_copy = Some(copy);
+            copy
+        };
+        self.hits.push(Hit {
+            field,
+            kind,
+            in_arena,
+            start: start as u32,
+            end: end as u32,
+            trail_start,
+            trail_len,
+        });
+    }
+
+    /// Scans `ev`, leaving the hits in `self.hits`.
+    pub(crate) fn scan(
+        &mut self,
+        trie: &PathTrie,
+        ev: &[u8],
+        opt: ScanOptions,
+    ) -> Result<(), EventError> {
+        // The event's first lines, all requested at once: the scan reads
+        // them in order, and when the event is not in cache (a new event
+        // from the network or a file), waiting for the hardware prefetcher
+        // to notice the stream costs a miss or two per event.
+        for line in ev.chunks(64).take(PREFETCH_LINES) {
+            prefetch(line);
+        }
+        self.hits.clear();
+        self.trails.clear();
+        self.arena.clear();
+        self.frames.clear();
+        self.trail.clear();
+        self.trail_copy = None;
+        if ev.len() >= u32::MAX as usize {
+            return Err(EventError::new(
+                EventErrorKind::Syntax,
+                "Event is larger than 4 GiB",
+                0,
+            ));
+        }
+        let mut p = ws(ev, 0);
+        if ev.get(p) != Some(&b'{') {
+            // Not an object: an error either way; say which.
+            let start = p;
+            let end = skip_value(ev, p, 0, opt.max_depth, &mut self.skip_stack)?;
+            let q = ws(ev, end);
+            if q < ev.len() {
+                return Err(syntax(S::TrailingCharacters, q));
+            }
+            return Err(EventError::new(
+                EventErrorKind::NotAnObject,
+                "Event must be a JSON object",
+                start,
+            ));
+        }
+        if opt.max_depth == 0 {
+            return Err(syntax(S::TooDeep(0), p));
+        }
+        // Enter the top-level object.
+        self.frames.push(Frame {
+            is_array: false,
+            node: ROOT,
+            array_id: 0,
+            index: 0,
+            trail_len: 0,
+        });
+        let mut next_array = 0u32;
+        p += 1;
+        let mut first = true;
+        'outer: loop {
+            let top = *self.frames.last().expect("a frame");
+            p = ws(ev, p);
+            let mut closed_empty = false;
+            if first {
+                first = false;
+                let close = if top.is_array { b']' } else { b'}' };
+                if ev.get(p) == Some(&close) {
+                    p += 1;
+                    self.pop_frame();
+                    if self.frames.is_empty() {
+                        break 'outer;
+                    }
+                    closed_empty = true;
+                }
+            }
+            if !closed_empty {
+                let node = if top.is_array {
+                    top.node
+                } else {
+                    let (ks, ke, kesc, after) = key(ev, p)?;
+                    p = ws(ev, after);
+                    if top.node == NONE {
+                        NONE
+                    } else if kesc {
+                        self.key.clear();
+                        unescape_into(ev, ks, ke, &mut self.key);
+                        trie.walk_key(top.node, &self.key, self.frames.len() == 1)
+                    } else {
+                        trie.walk_key(top.node, &ev[ks..ke], self.frames.len() == 1)
+                    }
+                };
+                let before = self.frames.len();
+                p = self.value(trie, ev, p, node, top.is_array, &mut next_array, opt)?;
+                if self.frames.len() > before {
+                    first = true;
+                    continue 'outer;
+                }
+            }
+            // After a value: a separator, or closes of finished containers.
+            loop {
+                p = ws(ev, p);
+                let top = *self.frames.last().expect("a frame");
+                match ev.get(p) {
+                    Some(b',') => {
+                        p += 1;
+                        if top.is_array {
+                            self.frames.last_mut().expect("a frame").index += 1;
+                        }
+                        continue 'outer;
+                    }
+                    Some(b'}') if !top.is_array => {}
+                    Some(b']') if top.is_array => {}
+                    _ => return Err(unexpected(ev, p)),
+                }
+                p += 1;
+                self.pop_frame();
+                if self.frames.is_empty() {
+                    break 'outer;
+                }
+            }
+        }
+        self.arrays = next_array;
+        let q = ws(ev, p);
+        if q < ev.len() {
+            return Err(syntax(S::TrailingCharacters, q));
+        }
+        Ok(())
+    }
+
+    fn pop_frame(&mut self) {
+        let f = self.frames.pop().expect("a frame");
+        if self.trail.len() != f.trail_len as usize {
+            self.trail.truncate(f.trail_len as usize);
+            self.trail_copy = None;
+        }
+    }
+
+    /// Handles one value at `p` whose path is at trie node `node`: records
+    /// a hit, skips it, or enters it (pushing a frame). Returns the index
+    /// after a scalar or skipped value, or after the opening bracket of an
+    /// entered container.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn value(
+        &mut self,
+        trie: &PathTrie,
+        ev: &[u8],
+        p: usize,
+        node: NodeId,
+        in_array: bool,
+        next_array: &mut u32,
+        opt: ScanOptions,
+    ) -> Result<usize, EventError> {
+        let depth = self.frames.len();
+        if node == NONE {
+            return if opt.validate_all {
+                match ev.get(p) {
+                    // The common unnamed scalars, without the container
+                    // machinery of `skip_value`.
+                    Some(b'"') => return Ok(string_end(ev, p + 1)?.0 + 1),
+                    Some(b'-' | b'0'..=b'9') => return number_end(ev, p),
+                    Some(b'{' | b'[') => {
+                        if let Some(simd) = opt.simd {
+                            let levels = opt.max_depth.saturating_sub(depth);
+                            if let Some(end) = simd.skip_container(ev, p, levels) {
+                                return Ok(end);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                skip_value(ev, p, depth, opt.max_depth, &mut self.skip_stack)
+            } else {
+                if let (Some(simd), Some(b'{' | b'[')) = (opt.simd, ev.get(p)) {
+                    if let Some(end) = simd.skip_trusted(ev, p) {
+                        return Ok(end);
+                    }
+                }
+                fast_skip(ev, p)
+            };
+        }
+        let c = *ev.get(p).ok_or_else(|| syntax(S::UnexpectedEnd, p))?;
+        match c {
+            b'{' | b'[' => {
+                if depth >= opt.max_depth {
+                    return Err(syntax(S::TooDeep(opt.max_depth), p));
+                }
+                let trail_len = self.trail.len() as u32;
+                if in_array {
+                    let f = *self.frames.last().expect("a frame");
+                    self.trail.push((f.array_id, f.index));
+                    self.trail_copy = None;
+                }
+                let array_id = if c == b'[' {
+                    let id = *next_array;
+                    *next_array += 1;
+                    id
+                } else {
+                    0
+                };
+                self.frames.push(Frame {
+                    is_array: c == b'[',
+                    node,
+                    array_id,
+                    index: 0,
+                    trail_len,
+                });
+                Ok(p + 1)
+            }
+            b'"' => {
+                let (end, esc) = string_end(ev, p + 1)?;
+                if let Some(field) = trie.field(node) {
+                    if esc {
+                        let s = self.arena.len();
+                        unescape_into(ev, p + 1, end, &mut self.arena);
+                        let e = self.arena.len();
+                        self.record(field, Kind::Str, s, e, true);
+                    } else {
+                        self.record(field, Kind::Str, p + 1, end, false);
+                    }
+                }
+                Ok(end + 1)
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = number_end(ev, p)?;
+                if let Some(field) = trie.field(node) {
+                    self.record(field, Kind::Num, p, end, false);
+                }
+                Ok(end)
+            }
+            b't' | b'f' | b'n' => {
+                let (word, kind): (&[u8], Kind) = match c {
+                    b't' => (b"true", Kind::True),
+                    b'f' => (b"false", Kind::False),
+                    _ => (b"null", Kind::Null),
+                };
+                let end = literal(ev, p, word)?;
+                if let Some(field) = trie.field(node) {
+                    self.record(field, kind, p, end, false);
+                }
+                Ok(end)
+            }
+            _ => Err(unexpected(ev, p)),
+        }
+    }
+}
