@@ -423,7 +423,7 @@ mod long_operands {
 
     #[test]
     fn long_star_free_operands_are_not_too_complex() {
-        // Finding F4: 1,500 bytes of varied text used to exhaust a fixed
+        // Fuzz finding F4: 1,500 bytes of varied text must not exhaust an
         // exploration budget.
         let text: String = (0..1500)
             .map(|i| char::from(b'!' + (i * 7 % 90) as u8))

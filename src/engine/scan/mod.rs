@@ -25,8 +25,9 @@ use crate::json::SyntaxErrorKind as S;
 use crate::util::ids::FieldId;
 
 /// How many 64-byte lines of an event [`ScanScratch::scan`] requests
-/// up front (1 KiB: more, on events that follow one another in memory,
-/// requested lines of the next events too and measured slower on combo).
+/// up front (1 KiB: on events that follow one another in memory, a larger
+/// window also requests the next events' lines, which the scan of this
+/// one does not need yet).
 const PREFETCH_LINES: usize = 16;
 
 /// What kind of scalar a hit is.
