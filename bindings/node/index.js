@@ -12,63 +12,31 @@
 
 const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
 const { types: utilTypes } = require('node:util');
-const koffi = require('koffi');
+const { PACKAGE_DIR, findLibrary } = require('./lib/locate');
 
-// ---------------------------------------------------------------------------
-// Finding and loading the native library
-// ---------------------------------------------------------------------------
-
-/** The file name of the shared library on this platform. */
-function libraryFileName() {
-  if (process.platform === 'win32') return 'evmatch.dll';
-  if (process.platform === 'darwin') return 'libevmatch.dylib';
-  return 'libevmatch.so';
-}
-
-/**
- * Where the native library is, in this order: the `EVMATCH_LIB` environment
- * variable; the copy made at install time in this package's `lib/`; the
- * `target/release` of the first directory above this package (its real
- * path, so an `npm install ./bindings/node` symlink leads back into the
- * repository) that has one.
- *
- * @returns {string}
- */
-function findLibrary() {
-  const env = process.env.EVMATCH_LIB;
-  if (env) {
-    if (!fs.existsSync(env)) {
-      throw new Error(`evmatch: EVMATCH_LIB=${env} does not exist`);
-    }
-    return path.resolve(env);
-  }
-  const name = libraryFileName();
-  const tried = [];
-  const installed = path.join(__dirname, 'lib', name);
-  tried.push(installed);
-  if (fs.existsSync(installed)) return installed;
-  let dir;
+/** koffi, or an Error saying why it is missing. */
+function requireKoffi() {
   try {
-    dir = fs.realpathSync(__dirname);
-  } catch {
-    dir = __dirname;
+    return require('koffi');
+  } catch (e) {
+    if (e && e.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(e.message)) {
+      throw new Error(
+        `evmatch: its dependency koffi is not installed where the package lives (${PACKAGE_DIR}). ` +
+          '`npm install <folder>` links a folder without installing its dependencies: install the ' +
+          'tarball that `npm pack ./bindings/node` makes in the evmatch repository instead ' +
+          '(bindings/node/README.md).',
+      );
+    }
+    throw e;
   }
-  for (;;) {
-    const candidate = path.join(dir, 'target', 'release', name);
-    tried.push(candidate);
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(
-    `evmatch: native library ${name} not found; build it with ` +
-      '`cargo build --release` in the evmatch repository or set EVMATCH_LIB ' +
-      `to its path. Looked at:\n  ${tried.join('\n  ')}`,
-  );
 }
+
+const koffi = requireKoffi();
+
+// ---------------------------------------------------------------------------
+// Loading the native library (found by lib/locate.js)
+// ---------------------------------------------------------------------------
 
 const libraryPath = findLibrary();
 const lib = koffi.load(libraryPath);

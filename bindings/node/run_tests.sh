@@ -12,6 +12,7 @@ files=(
   test/errors.test.js
   test/files.test.js
   test/lifecycle.test.js
+  test/locate.test.js
   test/live.test.js
   test/conformance.test.js
 )
