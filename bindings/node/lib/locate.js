@@ -113,8 +113,8 @@ function findLibrary(env = process.env, pkgDir = PACKAGE_DIR) {
     `evmatch: native library ${name} not found. Looked at:\n` +
       '  EVMATCH_LIB (not set)\n' +
       `  ${own} (the copy a package made by \`npm pack\` carries)\n` +
-      'This copy of the package carries no library: install the tarball that `npm pack ./bindings/node` ' +
-      'makes in the evmatch repository after `cargo build --release`, ' +
+      'This copy of the package carries no library: install the tarball that `npm pack` makes in ' +
+      'bindings/node of the evmatch repository after `cargo build --release`, ' +
       "or set EVMATCH_LIB to the library's path.",
   );
 }
