@@ -1,14 +1,18 @@
 // Throughput of the Node binding on the CityLots events, next to the Rust
 // API's (the `evmatch bench` CLI) on the same events, rules and machine.
 //
-//   cargo build --release && node bindings/node/bench.mjs
+//   cargo build --release
+//   cargo run --release --example gen_citylots -- ${CARGO_TARGET_DIR:-target}/bench-data/citylots2.jsonl
+//   node bindings/node/bench.mjs
 //
 // Options (environment): EVMATCH_BENCH_RULES (rules directory, default
-// /work/shared/bench/rules), EVMATCH_BENCH_EVENTS (JSON Lines, default
-// target/bench-data/citylots2.jsonl), EVMATCH_BENCH_LINES (50000),
-// EVMATCH_BENCH_ROUNDS (3), EVMATCH_BENCH_PASSES (5 per round),
-// EVMATCH_BENCH_BATCH (10000),
-// EVMATCH_BENCH_SETS (exact,numeric).
+// benches/citylots/rules), EVMATCH_BENCH_EVENTS (JSON Lines, default
+// ${CARGO_TARGET_DIR:-target}/bench-data/citylots2.jsonl),
+// EVMATCH_BENCH_LINES (50000), EVMATCH_BENCH_ROUNDS (3),
+// EVMATCH_BENCH_PASSES (5 per round), EVMATCH_BENCH_BATCH (10000),
+// EVMATCH_BENCH_SETS (exact,numeric). When as many events are read as
+// benches/citylots/expected-counts.json counts (EVMATCH_BENCH_LINES=213068
+// on the generated file), the match counts are checked against it.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,19 +20,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import evmatch from './index.js';
+import locate from './lib/locate.js';
 
 const { Machine } = evmatch;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const env = process.env;
-const rulesDir = env.EVMATCH_BENCH_RULES || '/work/shared/bench/rules';
-const eventsFile = env.EVMATCH_BENCH_EVENTS || path.join(root, 'target', 'bench-data', 'citylots2.jsonl');
+const target = locate.targetDir(root, env);
+const rulesDir = env.EVMATCH_BENCH_RULES || path.join(root, 'benches', 'citylots', 'rules');
+const eventsFile = env.EVMATCH_BENCH_EVENTS || path.join(target, 'bench-data', 'citylots2.jsonl');
+const expectedFile = path.join(root, 'benches', 'citylots', 'expected-counts.json');
 const maxLines = Number(env.EVMATCH_BENCH_LINES || 50000);
 const passes = Number(env.EVMATCH_BENCH_PASSES || 5);
 const rounds = Number(env.EVMATCH_BENCH_ROUNDS || 3);
 const batch = Number(env.EVMATCH_BENCH_BATCH || 10000);
 const sets = (env.EVMATCH_BENCH_SETS || 'exact,numeric').split(',');
-const cli = path.join(root, 'target', 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
+const cli = path.join(target, 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
 
 /** The first `max` non-empty lines of a file, each as its own Buffer. */
 function readLines(file, max) {
@@ -90,7 +97,18 @@ function rustBench(rules, file) {
 
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 
+if (!fs.existsSync(eventsFile)) {
+  console.error(
+    `bench.mjs: no events file ${eventsFile}; make it with\n` +
+      `  cargo run --release --example gen_citylots -- ${eventsFile}`,
+  );
+  process.exit(1);
+}
 const events = readLines(eventsFile, maxLines);
+// The expected counts are for the whole generated file (its `events`
+// lines): checked only when exactly that many events were read.
+const expectedAll = fs.existsSync(expectedFile) ? JSON.parse(fs.readFileSync(expectedFile, 'utf8')) : null;
+const expected = expectedAll && expectedAll.events === events.length ? expectedAll : null;
 const bytes = events.reduce((s, e) => s + e.length, 0);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evmatch-bench-'));
 const eventsCopy = path.join(tmp, 'events.jsonl');
@@ -100,6 +118,11 @@ console.log(`evmatch ${evmatch.version} (${evmatch.libraryPath}), node ${process
 console.log(
   `${events.length} events (${(bytes / 1e6).toFixed(1)} MB) from ${eventsFile}; ${rounds} rounds of ` +
     `Rust, matchesMany and matches, each ${passes} passes after a warm-up; batches of ${batch}`,
+);
+console.log(
+  expected
+    ? `match counts checked against ${expectedFile}`
+    : `match counts not checked against ${expectedFile} (${expectedAll ? `it counts ${expectedAll.events} events` : 'absent'})`,
 );
 console.log('');
 console.log('| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | matchesMany / Rust: median of rounds (min to max) |');
@@ -147,6 +170,10 @@ try {
     }
     for (const r of rustRuns) {
       if (r.matches !== matches) throw new Error(`${set}: Rust counted ${r.matches} matches, Node ${matches}`);
+    }
+    const want = expected && expected.total_matches[set];
+    if (want !== undefined && want !== null && want !== matches) {
+      throw new Error(`${set}: ${matches} matches, ${expectedFile} expects ${want}`);
     }
     const one = combine(oneRuns);
     const many = combine(manyRuns);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Node binding tests: builds the native library, installs the package's
-# dependencies (koffi) in place, and runs the test files with Node's own
-# runner. Fails if any test fails or if no test ran.
+# Node binding tests: builds the native library and the CLI (which
+# test/files.test.js compares with), installs the package's dependencies
+# (koffi) in place, and runs the test files with Node's own runner. Fails
+# if any test fails or if no test ran. CARGO_TARGET_DIR is honoured (the
+# package in place loads the library from there).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -12,6 +14,7 @@ files=(
   test/errors.test.js
   test/files.test.js
   test/lifecycle.test.js
+  test/locate.test.js
   test/live.test.js
   test/conformance.test.js
 )
@@ -19,8 +22,8 @@ files=(
 command -v node >/dev/null || { echo "run_tests.sh: node not found" >&2; exit 1; }
 command -v npm >/dev/null || { echo "run_tests.sh: npm not found" >&2; exit 1; }
 
-echo "-- cargo build --release --lib"
-(cd "$root" && nice -n 10 cargo build --release --lib --quiet)
+echo "-- cargo build --release --lib --bin evmatch"
+(cd "$root" && nice -n 10 cargo build --release --lib --bin evmatch --quiet)
 
 cd "$here"
 # Every test file must be in the list above.

@@ -1,7 +1,8 @@
 'use strict';
 // Handles: close(), using/Symbol.dispose, the FinalizationRegistry fallback;
-// that nothing crashes the process; finding the library (EVMATCH_LIB); the
-// ESM entry point and the TypeScript declarations.
+// that nothing crashes the process; finding the library (EVMATCH_LIB, the
+// repository's build output; test/locate.test.js has the rest); the ESM
+// entry point and the TypeScript declarations.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -11,6 +12,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const evmatch = require('..');
 const { Machine, EventError } = evmatch;
+const { targetDir } = require('../lib/locate');
 
 const PKG = path.resolve(__dirname, '..');
 
@@ -124,14 +126,11 @@ test('EVMATCH_LIB overrides the library path; a wrong one is a clear error', () 
   }
 });
 
-test('without EVMATCH_LIB the library is found above the package', () => {
+test('without EVMATCH_LIB, in place: the release build of this repository', () => {
   const r = node([], "console.log(require('.').libraryPath)", { EVMATCH_LIB: '' });
   assert.equal(r.status, 0, r.stderr);
-  const found = r.stdout.trim();
-  assert.ok(
-    found === path.join(PKG, 'lib', path.basename(found)) || found.includes(`${path.sep}target${path.sep}release${path.sep}`),
-    found,
-  );
+  const target = targetDir(path.resolve(PKG, '..', '..'), process.env);
+  assert.equal(r.stdout.trim(), path.join(target, 'release', path.basename(evmatch.libraryPath)));
 });
 
 test('the ESM entry point', () => {
