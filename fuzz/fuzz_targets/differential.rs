@@ -19,6 +19,7 @@
 #![no_main]
 
 mod gen;
+mod promise;
 
 use evmatch::reference::Reference;
 use evmatch::{LiveMachine, Machine, Scratch};
@@ -117,10 +118,11 @@ fn check(case: &gen::Case) {
                 format!("event {i}: fresh scratch {fresh:?}, reused scratch {got:?}"),
             );
         }
-        // Trusted mode: same matches on valid events, no panic on others.
+        // Trusted mode: same matches on events that keep the promise (valid,
+        // no repeated name), no panic on others.
         ids.clear();
         let t = trusted.find(&mut tscratch, ev, &mut ids);
-        if let Ok(w) = &want {
+        if let (Ok(w), true) = (&want, promise::kept(ev)) {
             let mut names: Vec<String> = ids
                 .iter()
                 .map(|&id| trusted.rule_name(id).to_string())

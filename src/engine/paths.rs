@@ -27,9 +27,17 @@ struct Node {
     edges: Vec<(u8, NodeId)>,
     /// The field id if a named path ends here, else `NO_FIELD`.
     field: u32,
+    /// Where a segment ends here: its number among the segments of the
+    /// node where it starts (from 0, in the order they were added), else
+    /// `NO_SEGMENT`. A node ends at most one segment, since its bytes from
+    /// the root determine where that segment starts.
+    segment: u32,
     /// Where a segment starts here: the segments, and their end nodes.
     segments: Segments,
 }
+
+/// `Node::segment` of a node where no segment ends.
+const NO_SEGMENT: u32 = u32::MAX;
 
 /// The segments that start at a node: a short list, or a hash table once
 /// there are many.
@@ -73,6 +81,27 @@ fn words(key: &[u8]) -> Option<(u64, u64)> {
         8..=16 => Some((w(0), w(n - 8))),
         _ => None,
     }
+}
+
+/// The name of `n` bytes (at most 16) that [`words`] made `(a, b)` of.
+fn unwords(a: u64, b: u64, n: usize, buf: &mut [u8; 16]) -> &[u8] {
+    match n {
+        0 => {}
+        1..=3 => {
+            buf[0] = a as u8;
+            buf[n / 2] = (a >> 8) as u8;
+            buf[n - 1] = (a >> 16) as u8;
+        }
+        4..=7 => {
+            buf[..4].copy_from_slice(&(a as u32).to_le_bytes());
+            buf[n - 4..n].copy_from_slice(&((a >> 32) as u32).to_le_bytes());
+        }
+        _ => {
+            buf[..8].copy_from_slice(&a.to_le_bytes());
+            buf[n - 8..n].copy_from_slice(&b.to_le_bytes());
+        }
+    }
+    &buf[..n]
 }
 
 impl Names {
@@ -136,6 +165,34 @@ fn tag(key: &[u8]) -> u16 {
 }
 
 impl Segments {
+    /// How many segments start here.
+    fn len(&self) -> usize {
+        match self {
+            Segments::None => 0,
+            Segments::Few(_, v) => v.len(),
+            Segments::Many(m) => m.used + m.long.len(),
+        }
+    }
+
+    /// Calls `f` with each segment and its end node, until `f` says stop
+    /// (returns false); returns whether it went through all.
+    fn all(&self, f: &mut impl FnMut(&[u8], NodeId) -> bool) -> bool {
+        match self {
+            Segments::None => true,
+            Segments::Few(_, v) => v.iter().all(|(s, n)| f(s, *n)),
+            Segments::Many(m) => {
+                m.slots
+                    .iter()
+                    .filter(|s| s.2 != EMPTY)
+                    .all(|&(a, b, n, to)| {
+                        let mut buf = [0u8; 16];
+                        f(unwords(a, b, n as usize, &mut buf), to)
+                    })
+                    && m.long.iter().all(|(s, n)| f(s, *n))
+            }
+        }
+    }
+
     #[inline]
     fn get(&self, key: &[u8]) -> Option<NodeId> {
         match self {
@@ -198,6 +255,7 @@ impl Default for PathTrie {
             nodes: vec![Node {
                 edges: Vec::new(),
                 field: NO_FIELD,
+                segment: NO_SEGMENT,
                 segments: Segments::None,
             }],
             paths: Vec::new(),
@@ -219,6 +277,7 @@ impl PathTrie {
                     self.nodes.push(Node {
                         edges: Vec::new(),
                         field: NO_FIELD,
+                        segment: NO_SEGMENT,
                         segments: Segments::None,
                     });
                     id
@@ -236,7 +295,12 @@ impl PathTrie {
         let mut segs = path.as_bytes().split(|&b| b == b'.').peekable();
         while let Some(seg) = segs.next() {
             let end = self.walk_bytes(start, seg);
-            self.nodes[start as usize].segments.add(seg, end);
+            let segments = &mut self.nodes[start as usize].segments;
+            if segments.get(seg).is_none() {
+                let ordinal = segments.len() as u32;
+                segments.add(seg, end);
+                self.nodes[end as usize].segment = ordinal;
+            }
             if segs.peek().is_some() {
                 start = self.step(end, b'.');
             }
@@ -277,31 +341,49 @@ impl PathTrie {
         }
     }
 
-    /// The node reached from the object at `n` through member `key`; `top`
-    /// tells whether the object is the event itself (whose members' paths
-    /// take no leading dot).
+    /// Where the members of an object at node `n` start their paths: the
+    /// node after `n`'s `.` (the root for the event itself), or `NONE`
+    /// when no named path continues below `n`.
+    #[inline]
+    pub(crate) fn members(&self, n: NodeId) -> NodeId {
+        self.step(n, b'.')
+    }
+
+    /// The node reached through member `key` of an object whose members
+    /// start at `m` ([`PathTrie::members`]), or `NONE`; and, when `key` is
+    /// one of the segments that start at `m`, that segment's number.
     #[inline(always)]
-    pub(crate) fn walk_key(&self, n: NodeId, key: &[u8], top: bool) -> NodeId {
-        let mut n = n;
-        if !top {
-            n = self.step(n, b'.');
-            if n == NONE {
-                return NONE;
-            }
-        }
+    pub(crate) fn member(&self, m: NodeId, key: &[u8]) -> (NodeId, Option<u32>) {
         // Most names no rule uses fail on their first byte.
         if let Some(&first) = key.first() {
-            if self.step(n, first) == NONE {
-                return NONE;
+            if self.step(m, first) == NONE {
+                return (NONE, None);
             }
         }
-        if let Some(to) = self.nodes[n as usize].segments.get(key) {
-            return to;
+        if let Some(to) = self.nodes[m as usize].segments.get(key) {
+            let ordinal = self.nodes[to as usize].segment;
+            return (to, Some(ordinal));
         }
         if memchr::memchr(b'.', key).is_none() {
-            return NONE;
+            return (NONE, None);
         }
-        self.walk_bytes(n, key)
+        (self.walk_bytes(m, key), None)
+    }
+
+    /// How many segments start at `m`.
+    #[inline]
+    pub(crate) fn segment_count(&self, m: NodeId) -> usize {
+        self.nodes[m as usize].segments.len()
+    }
+
+    /// Calls `f` with each segment that starts at `m` and continues (a
+    /// named path goes on below it, through a `.`), until `f` returns
+    /// false; returns whether it went through all. A member name holding a
+    /// `.` can reach a named path from `m` only through such a segment.
+    pub(crate) fn continuing_segments(&self, m: NodeId, f: &mut impl FnMut(&[u8]) -> bool) -> bool {
+        self.nodes[m as usize]
+            .segments
+            .all(&mut |seg, end| self.step(end, b'.') == NONE || f(seg))
     }
 
     /// The field that ends at `n`, if one does.
@@ -336,6 +418,16 @@ mod tests {
     }
 
     #[test]
+    fn names_come_back_from_their_words() {
+        for n in 0..=16usize {
+            let name: Vec<u8> = (0..n as u8).map(|i| b'a' + i * 3 % 26).collect();
+            let (a, b) = words(&name).unwrap();
+            let mut buf = [0u8; 16];
+            assert_eq!(unwords(a, b, n, &mut buf), &name[..]);
+        }
+    }
+
+    #[test]
     fn many_segments_find_exactly_their_names() {
         // Names of every length from 0 to 24, some alike but for one byte
         // or the length.
@@ -366,19 +458,57 @@ mod tests {
 
     use super::*;
 
+    /// The node reached from the object at `n` through member `key`;
+    /// `top` tells whether the object is the event itself.
+    fn walk_key(t: &PathTrie, n: NodeId, key: &[u8], top: bool) -> NodeId {
+        let m = if top { n } else { t.members(n) };
+        if m == NONE {
+            return NONE;
+        }
+        t.member(m, key).0
+    }
+
+    #[test]
+    fn segments_are_numbered_where_they_start() {
+        let mut t = PathTrie::default();
+        for p in ["a.x", "b", "a.y.z", "c.d", "a.x.w"] {
+            t.insert(p);
+        }
+        assert_eq!(t.segment_count(ROOT), 3);
+        let (a, oa) = t.member(ROOT, b"a");
+        let (c, oc) = t.member(ROOT, b"c");
+        assert_eq!(
+            (oa, t.member(ROOT, b"b").1, oc),
+            (Some(0), Some(1), Some(2))
+        );
+        let m = t.members(a);
+        assert_eq!(t.segment_count(m), 2);
+        assert_eq!(t.member(m, b"y").1, Some(1));
+        // A dotted name reaches the path but is no segment of the object.
+        let (to, o) = t.member(ROOT, b"a.y");
+        assert_eq!((to == NONE, o), (false, None));
+        let mut continuing = Vec::new();
+        t.continuing_segments(ROOT, &mut |s| {
+            continuing.push(s.to_vec());
+            true
+        });
+        assert_eq!(continuing, [b"a".to_vec(), b"c".to_vec()]);
+        assert_eq!(t.members(t.member(t.members(c), b"d").0), NONE);
+    }
+
     #[test]
     fn dotted_keys_are_nesting() {
         let mut t = PathTrie::default();
         let ab = t.insert("a.b");
-        let a = t.walk_key(ROOT, b"a", true);
-        assert_eq!(t.field(t.walk_key(a, b"b", false)), Some(ab));
-        assert_eq!(t.field(t.walk_key(ROOT, b"a.b", true)), Some(ab));
-        assert_eq!(t.walk_key(ROOT, b"b", true), NONE);
+        let a = walk_key(&t, ROOT, b"a", true);
+        assert_eq!(t.field(walk_key(&t, a, b"b", false)), Some(ab));
+        assert_eq!(t.field(walk_key(&t, ROOT, b"a.b", true)), Some(ab));
+        assert_eq!(walk_key(&t, ROOT, b"b", true), NONE);
         // `{"": {"a": …}}` is the path `.a`, not `a`: no path starts there.
-        assert_eq!(t.walk_key(ROOT, b"", true), NONE);
+        assert_eq!(walk_key(&t, ROOT, b"", true), NONE);
         let dot_a = t.insert(".a");
-        let empty = t.walk_key(ROOT, b"", true);
-        assert_eq!(t.field(t.walk_key(empty, b"a", false)), Some(dot_a));
+        let empty = walk_key(&t, ROOT, b"", true);
+        assert_eq!(t.field(walk_key(&t, empty, b"a", false)), Some(dot_a));
         assert_eq!(t.field(a), None);
     }
 
@@ -406,7 +536,7 @@ mod tests {
                     continue;
                 }
                 for key in keys {
-                    let fast = t.walk_key(n, key, top);
+                    let fast = walk_key(&t, n, key, top);
                     let mut slow = if top { n } else { t.step(n, b'.') };
                     if slow != NONE {
                         slow = t.walk_bytes(slow, key);

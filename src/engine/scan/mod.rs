@@ -54,15 +54,49 @@ pub(crate) struct Hit {
     pub(crate) trail_len: u32,
 }
 
+/// A container on a named path, being walked.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     is_array: bool,
+    /// No member still to come can reach a named path except through a
+    /// name with a `.`: every segment that starts at `members` has been
+    /// seen (a name comes once per object). Arrays are never settled.
+    settled: bool,
     /// Trie node of this container's path.
     node: NodeId,
+    /// Where its members' paths start ([`PathTrie::members`]), or `NONE`.
+    members: NodeId,
+    /// The segments seen among the members (bit = segment number), and
+    /// how many there are to see (`u32::MAX`: too many to count in `seen`).
+    seen: u64,
+    segments: u32,
     array_id: u32,
     index: u32,
     /// Length of the current trail when this container was entered.
     trail_len: u32,
+}
+
+impl Frame {
+    fn new(trie: &PathTrie, node: NodeId, is_array: bool, members: NodeId) -> Frame {
+        let segments = match members {
+            NONE => 0,
+            m => match trie.segment_count(m) {
+                n @ 0..=64 => n as u32,
+                _ => u32::MAX,
+            },
+        };
+        Frame {
+            is_array,
+            settled: !is_array && segments == 0,
+            node,
+            members,
+            seen: 0,
+            segments,
+            array_id: 0,
+            index: 0,
+            trail_len: 0,
+        }
+    }
 }
 
 /// Scanner working memory, reused across events.
@@ -79,6 +113,8 @@ pub(crate) struct ScanScratch {
     skip_stack: Vec<u8>,
     /// Arrays entered on named paths in this event (ids are 0..this).
     arrays: u32,
+    /// How many frames are not settled.
+    unsettled: u32,
 }
 
 impl ScanScratch {
@@ -110,7 +146,10 @@ impl ScanScratch {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScanOptions {
     pub(crate) max_depth: usize,
-    /// Validate values no rule names (full RFC 8259 validation).
+    /// Validate values no rule names (full RFC 8259 validation). Without,
+    /// the input is trusted: valid JSON with no member name repeated in an
+    /// object, which lets the scan stop as soon as the rest of the event
+    /// cannot hold a value at a named path.
     pub(crate) validate_all: bool,
     /// The block validator for skipped containers, where the CPU has it.
     pub(crate) simd: Option<Simd>,
@@ -186,13 +225,11 @@ impl ScanScratch {
             return Err(syntax(S::TooDeep(0), p));
         }
         // Enter the top-level object.
-        self.frames.push(Frame {
-            is_array: false,
-            node: ROOT,
-            array_id: 0,
-            index: 0,
-            trail_len: 0,
-        });
+        let trusted = !opt.validate_all;
+        self.unsettled = 0;
+        self.push_frame(Frame::new(trie, ROOT, false, ROOT));
+        // Whether stopping early was tried and refused (see `settled`).
+        let mut refused = false;
         let mut next_array = 0u32;
         p += 1;
         let mut first = true;
@@ -218,15 +255,19 @@ impl ScanScratch {
                 } else {
                     let (ks, ke, kesc, after) = key(ev, p)?;
                     p = ws(ev, after);
-                    if top.node == NONE {
-                        NONE
+                    let (node, segment) = if top.members == NONE {
+                        (NONE, None)
                     } else if kesc {
                         self.key.clear();
                         unescape_into(ev, ks, ke, &mut self.key);
-                        trie.walk_key(top.node, &self.key, self.frames.len() == 1)
+                        trie.member(top.members, &self.key)
                     } else {
-                        trie.walk_key(top.node, &ev[ks..ke], self.frames.len() == 1)
+                        trie.member(top.members, &ev[ks..ke])
+                    };
+                    if let (true, Some(s)) = (trusted, segment) {
+                        self.saw_segment(s);
                     }
+                    node
                 };
                 let before = self.frames.len();
                 p = self.value(trie, ev, p, node, top.is_array, &mut next_array, opt)?;
@@ -237,6 +278,12 @@ impl ScanScratch {
             }
             // After a value: a separator, or closes of finished containers.
             loop {
+                if trusted && self.unsettled == 0 && !refused {
+                    if self.settled(trie, &ev[p..]) {
+                        break 'outer;
+                    }
+                    refused = true;
+                }
                 p = ws(ev, p);
                 let top = *self.frames.last().expect("a frame");
                 match ev.get(p) {
@@ -259,6 +306,10 @@ impl ScanScratch {
             }
         }
         self.arrays = next_array;
+        if !self.frames.is_empty() {
+            // Stopped early: the rest of the event is left unread.
+            return Ok(());
+        }
         let q = ws(ev, p);
         if q < ev.len() {
             return Err(syntax(S::TrailingCharacters, q));
@@ -266,12 +317,67 @@ impl ScanScratch {
         Ok(())
     }
 
+    fn push_frame(&mut self, f: Frame) {
+        self.unsettled += !f.settled as u32;
+        self.frames.push(f);
+    }
+
     fn pop_frame(&mut self) {
         let f = self.frames.pop().expect("a frame");
+        self.unsettled -= !f.settled as u32;
         if self.trail.len() != f.trail_len as usize {
             self.trail.truncate(f.trail_len as usize);
             self.trail_copy = None;
         }
+    }
+
+    /// Notes that the innermost object's member just read is segment `s`
+    /// of its members' node.
+    #[inline]
+    fn saw_segment(&mut self, s: u32) {
+        let f = self.frames.last_mut().expect("a frame");
+        if s < 64 && !f.settled {
+            f.seen |= 1 << s;
+            if f.seen.count_ones() == f.segments {
+                f.settled = true;
+                self.unsettled -= 1;
+            }
+        }
+    }
+
+    /// With every frame settled (trusted input), whether `rest`, the event
+    /// after the value just read, can hold no member that reaches a named
+    /// path; then the scan may stop.
+    ///
+    /// Settled frames leave one way in: a member name holding a `.`, which
+    /// reaches a named path from its object's members node only through a
+    /// segment that continues there (`{"a": {"b": 1}, "a.b": 2}` holds two
+    /// values at `a.b`). Without a backslash in `rest`, such a name is
+    /// written `"segment.` in it. So: no backslash, and none of those
+    /// strings. Either may also occur where no member name could (inside
+    /// a string value, or in a skipped container): the answer is then a
+    /// safe "no", and the scan reads on.
+    #[cold]
+    fn settled(&self, trie: &PathTrie, rest: &[u8]) -> bool {
+        /// Past this many strings to look for, the scan reads on instead.
+        const MAX_NEEDLES: usize = 16;
+        if memchr::memchr(b'\\', rest).is_some() {
+            return false;
+        }
+        let mut needles = 0;
+        let mut needle = Vec::new();
+        self.frames.iter().all(|f| {
+            debug_assert!(f.settled && !f.is_array);
+            f.members == NONE
+                || trie.continuing_segments(f.members, &mut |seg| {
+                    needles += 1;
+                    needle.clear();
+                    needle.push(b'"');
+                    needle.extend_from_slice(seg);
+                    needle.push(b'.');
+                    needles <= MAX_NEEDLES && memchr::memmem::find(rest, &needle).is_none()
+                })
+        })
     }
 
     /// Handles one value at `p` whose path is at trie node `node`: records
@@ -337,12 +443,12 @@ impl ScanScratch {
                 } else {
                     0
                 };
-                self.frames.push(Frame {
-                    is_array: c == b'[',
-                    node,
+                let is_array = c == b'[';
+                let members = if is_array { NONE } else { trie.members(node) };
+                self.push_frame(Frame {
                     array_id,
-                    index: 0,
                     trail_len,
+                    ..Frame::new(trie, node, is_array, members)
                 });
                 Ok(p + 1)
             }
