@@ -317,7 +317,7 @@ def test_matches_many_reads_lists_of_bytes_directly():
     import sysconfig
 
     if platform.python_implementation() == "CPython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
-        assert evmatch._BYTES_LAYOUT is not None
+        assert evmatch._marshal._BYTES_LAYOUT is not None
 
 
 def test_matches_many_empty(m):
@@ -347,7 +347,7 @@ def test_matches_many_grows_its_buffer():
 
 
 def test_matches_many_drops_a_huge_buffer(monkeypatch):
-    monkeypatch.setattr(evmatch, "_KEEP_IDS", 2000)
+    monkeypatch.setattr(evmatch._batch, "_KEEP_IDS", 2000)
     m = evmatch.Machine({f"r{i}": {"a": [1]} for i in range(3)})
     assert m.matches_many([b'{"a": 1}'] * 1000) == [["r0", "r1", "r2"]] * 1000
     assert m._local.state.batch_cap == 0
@@ -425,10 +425,10 @@ def test_matches_many_pointer_paths_agree(m, monkeypatch):
     import platform
 
     if platform.python_implementation() == "CPython":
-        assert evmatch._BYTES_OFFSET == bytes.__basicsize__ - 1
+        assert evmatch._marshal._BYTES_OFFSET == bytes.__basicsize__ - 1
     events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]"]
     fast = m.matches_many(events, errors="return")
-    monkeypatch.setattr(evmatch, "_BYTES_OFFSET", None)
+    monkeypatch.setattr(evmatch._marshal, "_BYTES_OFFSET", None)
     slow = m.matches_many(events, errors="return")
     assert [r if isinstance(r, list) else (r.index, r.message) for r in fast] == [
         r if isinstance(r, list) else (r.index, r.message) for r in slow
@@ -440,8 +440,8 @@ def test_matches_many_does_not_copy_bytes(m, monkeypatch):
     """bytes reach the library as pointers into the bytes objects, never
     through an encoding step."""
     calls = []
-    real = evmatch._event_bytes
-    monkeypatch.setattr(evmatch, "_event_bytes", lambda *a: calls.append(a) or real(*a))
+    real = evmatch._marshal._event_bytes
+    monkeypatch.setattr(evmatch._marshal, "_event_bytes", lambda *a: calls.append(a) or real(*a))
     assert m.matches_many([EVENT.encode()] * 3) == [["big", "ec2", "stopped"]] * 3
     assert calls == []
 
