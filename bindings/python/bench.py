@@ -21,13 +21,20 @@ The script checks that every engine found the same number of matches (exit
 status 1 if not) and prints the ratios ``matches_many / moto`` and
 ``Rust / matches_many``.
 
+With ``--limit 0`` (the whole generated file) the totals are also checked
+against ``benches/citylots/expected-counts.json``, the counts of the
+EventBridge reference library.
+
 Usage (in a venv with evmatch installed, and moto for the moto column):
     python bindings/python/bench.py [--rules-dir DIR] [--events FILE]
         [--limit 50000] [--sets exact,numeric] [--batch 10000]
         [--moto-events 2000] [--repeat 5] [--cli PATH]
-Environment: EVMATCH_BENCH_RULES, EVMATCH_BENCH_EVENTS, EVMATCH_CLI give the
-defaults of --rules-dir, --events and --cli. Without --cli the CLI is built
-with `nice -n 10 cargo build --release` in the repository root.
+Defaults: the rule sets of ``benches/citylots/rules/``, and the events of
+``${CARGO_TARGET_DIR:-target}/bench-data/citylots2.jsonl``, which is
+generated first if missing (``cargo run --release --example gen_citylots --
+FILE``). Environment: EVMATCH_BENCH_RULES, EVMATCH_BENCH_EVENTS, EVMATCH_CLI
+give the defaults of --rules-dir, --events and --cli. Without --cli the CLI
+is built with `nice -n 10 cargo build --release` in the repository root.
 """
 
 from __future__ import annotations
@@ -46,6 +53,25 @@ from typing import Any, Optional
 import evmatch
 
 REPO = Path(__file__).resolve().parents[2]
+KIT = REPO / "benches" / "citylots"
+
+
+def target_dir() -> Path:
+    """Cargo's target directory: $CARGO_TARGET_DIR (relative to the
+    repository root when relative), else <repo>/target."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return target if target.is_absolute() else REPO / target
+
+
+def default_events() -> Path:
+    """The generated CityLots events; generated now if missing."""
+    path = target_dir() / "bench-data" / "citylots2.jsonl"
+    if not path.is_file():
+        cmd = ["nice", "-n", "10", "cargo", "run", "--release", "--quiet", "--example", "gen_citylots", "--", str(path)]
+        print("generating the events:", " ".join(cmd), file=sys.stderr, flush=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(cmd, cwd=REPO, check=True)
+    return path
 
 
 def time_matches(m: evmatch.Machine, events: list[bytes]) -> tuple[float, int]:
@@ -110,10 +136,7 @@ def find_cli(arg: Optional[str]) -> Path:
         return Path(arg)
     print("building the CLI: nice -n 10 cargo build --release", file=sys.stderr, flush=True)
     subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    if not target.is_absolute():
-        target = REPO / target
-    return target / "release" / "evmatch"
+    return target_dir() / "release" / "evmatch"
 
 
 def fmt(x: Optional[float]) -> str:
@@ -122,18 +145,22 @@ def fmt(x: Optional[float]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rules-dir", default=os.environ.get("EVMATCH_BENCH_RULES", "/work/shared/bench/rules"))
+    ap.add_argument("--rules-dir", default=os.environ.get("EVMATCH_BENCH_RULES", str(KIT / "rules")))
     ap.add_argument(
         "--events",
-        default=os.environ.get("EVMATCH_BENCH_EVENTS", "/work/main/target/bench-data/citylots2.jsonl"),
+        default=os.environ.get("EVMATCH_BENCH_EVENTS"),
+        help="JSON Lines events (default: the generated CityLots file)",
     )
-    ap.add_argument("--limit", type=int, default=50_000, help="use the first N events (default 50000)")
+    ap.add_argument("--expected", default=str(KIT / "expected-counts.json"), help="expected match counts")
+    ap.add_argument("--limit", type=int, default=50_000, help="use the first N events (default 50000; 0: all)")
     ap.add_argument("--sets", default="exact,numeric", help="comma-separated rule set names")
     ap.add_argument("--batch", type=int, default=10_000, help="events per matches_many call")
     ap.add_argument("--moto-events", type=int, default=2_000, help="events for moto (0: skip moto)")
     ap.add_argument("--repeat", type=int, default=5, help="rounds per measurement (best is kept)")
     ap.add_argument("--cli", default=os.environ.get("EVMATCH_CLI"), help="path of the evmatch CLI")
     args = ap.parse_args()
+    if args.events is None:
+        args.events = str(default_events())
 
     events: list[bytes] = []
     with open(args.events, "rb") as f:
@@ -144,6 +171,9 @@ def main() -> int:
                 if len(events) == args.limit:
                     break
     nbytes = sum(map(len, events))
+    expected = json.loads(Path(args.expected).read_text()) if Path(args.expected).is_file() else {}
+    # The expected counts are those of the whole generated file.
+    want_totals = expected.get("total_matches", {}) if len(events) == expected.get("events") else {}
     cli = find_cli(args.cli)
     print(f"evmatch {evmatch.__version__}; {len(events):,} events ({nbytes / len(events):.0f} bytes each) "
           f"from {args.events}; Python {sys.version.split()[0]}")
@@ -188,6 +218,9 @@ def main() -> int:
             if not n_single == n_many == n_rust:
                 failed = True
                 note += f" COUNT MISMATCH: matches {n_single}, matches_many {n_many}, Rust {n_rust}"
+            if name in want_totals and n_many != want_totals[name]:
+                failed = True
+                note += f" COUNT MISMATCH: {n_many} matches, {want_totals[name]} expected ({args.expected})"
             rows.append((name, len(rules), n_many, single, many, moto, len(moto_events), rust, note))
             m.close()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import re
-import sys
 import threading
 from pathlib import Path
 
@@ -46,17 +45,56 @@ def test_library_is_bundled_in_the_package():
     assert (pkg / "py.typed").is_file()
 
 
-def test_cdef_matches_the_repository_header():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    try:
-        from cdefgen import header_to_cdef
-    finally:
-        sys.path.pop(0)
+def _declarations(ffi, lib, functions):
+    """What a cffi declaration set says about the C ABI: every type's C
+    spelling, struct layouts and enum values, and every function's type.
+    (The tag keywords are dropped: cffi spells a typedef'd struct with or
+    without them, depending on how the declarations were loaded.)"""
+
+    def spelled(t):
+        return re.sub(r"\b(struct|enum) ", "", t.cname)
+
+    out = {}
+    typedefs, structs, unions = ffi.list_types()
+    for name in typedefs + [f"struct {s}" for s in structs] + [f"union {u}" for u in unions]:
+        t = ffi.typeof(name)
+        desc = [t.kind, spelled(t)]
+        if t.kind == "enum":
+            desc.append(sorted(t.elements.items()))
+        elif t.kind == "struct":
+            try:
+                desc.append(ffi.sizeof(t))
+            except Exception:  # opaque (its .fields must not be read)
+                desc.append("opaque")
+            else:
+                desc.append([(f, spelled(ft.type), ft.offset) for f, ft in t.fields])
+        out[name] = desc
+    for name in functions:
+        out[name] = spelled(ffi.typeof(getattr(lib, name)))
+    return out
+
+
+def test_declarations_match_the_repository_header():
+    """The bundled declarations (maturin runs cbindgen over src/ffi and
+    compiles the result with cffi) say what include/evmatch.h, the header C
+    users compile against, says: same types, layouts, enums and functions."""
+    import cffi
+
     header = (REPO / "include" / "evmatch.h").read_text()
-    bundled = (Path(evmatch.__file__).resolve().parent / "_cdef.h").read_text()
-    assert bundled == header_to_cdef(header), "installed package is stale: reinstall it"
+    # cffi reads no preprocessor lines: drop them (include guard, includes)
+    # and the C++ guards' `extern "C" {` and `}` between them.
+    lines, in_cplusplus = [], False
+    for line in header.splitlines():
+        if line.startswith("#"):
+            in_cplusplus = line.startswith("#ifdef __cplusplus")
+        elif not in_cplusplus:
+            lines.append(line)
+    ref = cffi.FFI()
+    ref.cdef("\n".join(lines))
+    ref_lib = ref.dlopen(_ffi.library_path)
     declared = set(re.findall(r"\b(evm_\w+)\s*\(", header))
     assert len(declared) >= 20
+    assert _declarations(_ffi.ffi, _ffi.lib, declared) == _declarations(ref, ref_lib, declared)
     for name in declared:
         assert callable(getattr(_ffi.lib, name)), name
 
@@ -279,7 +317,7 @@ def test_matches_many_reads_lists_of_bytes_directly():
     import sysconfig
 
     if platform.python_implementation() == "CPython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
-        assert evmatch._BYTES_LAYOUT is not None
+        assert evmatch._marshal._BYTES_LAYOUT is not None
 
 
 def test_matches_many_empty(m):
@@ -309,7 +347,7 @@ def test_matches_many_grows_its_buffer():
 
 
 def test_matches_many_drops_a_huge_buffer(monkeypatch):
-    monkeypatch.setattr(evmatch, "_KEEP_IDS", 2000)
+    monkeypatch.setattr(evmatch._batch, "_KEEP_IDS", 2000)
     m = evmatch.Machine({f"r{i}": {"a": [1]} for i in range(3)})
     assert m.matches_many([b'{"a": 1}'] * 1000) == [["r0", "r1", "r2"]] * 1000
     assert m._local.state.batch_cap == 0
@@ -387,10 +425,10 @@ def test_matches_many_pointer_paths_agree(m, monkeypatch):
     import platform
 
     if platform.python_implementation() == "CPython":
-        assert evmatch._BYTES_OFFSET == bytes.__basicsize__ - 1
+        assert evmatch._marshal._BYTES_OFFSET == bytes.__basicsize__ - 1
     events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]"]
     fast = m.matches_many(events, errors="return")
-    monkeypatch.setattr(evmatch, "_BYTES_OFFSET", None)
+    monkeypatch.setattr(evmatch._marshal, "_BYTES_OFFSET", None)
     slow = m.matches_many(events, errors="return")
     assert [r if isinstance(r, list) else (r.index, r.message) for r in fast] == [
         r if isinstance(r, list) else (r.index, r.message) for r in slow
@@ -402,8 +440,8 @@ def test_matches_many_does_not_copy_bytes(m, monkeypatch):
     """bytes reach the library as pointers into the bytes objects, never
     through an encoding step."""
     calls = []
-    real = evmatch._event_bytes
-    monkeypatch.setattr(evmatch, "_event_bytes", lambda *a: calls.append(a) or real(*a))
+    real = evmatch._marshal._event_bytes
+    monkeypatch.setattr(evmatch._marshal, "_event_bytes", lambda *a: calls.append(a) or real(*a))
     assert m.matches_many([EVENT.encode()] * 3) == [["big", "ec2", "stopped"]] * 3
     assert calls == []
 

@@ -242,7 +242,7 @@ def test_event_errors_like_machine(live, event):
 def test_callback_failure_stops_the_batch_and_is_raised():
     """An exception in the callback's Python code does not unwind into the
     library: the callback records it and returns 1 (stop)."""
-    from evmatch import _Batch, _on_live_match
+    from evmatch._live import _Batch, _on_live_match
 
     batch = _Batch([])  # no list for event 0: IndexError
     name = _ffi.ffi.new("char[]", b"rule")
@@ -343,7 +343,7 @@ def test_garbage_collection_frees_live_machines():
         del lm
     gc.collect()
     # They all share one callback.
-    assert evmatch._live_callback is not None
+    assert evmatch._live._live_callback is not None
 
 
 # -- threads --------------------------------------------------------------------------------

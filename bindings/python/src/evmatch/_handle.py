@@ -1,0 +1,109 @@
+"""The lifetime of a native handle shared by :class:`~evmatch.Machine` and
+:class:`~evmatch.LiveMachine`, and the per-thread states that live and die
+with it.
+
+A handle counts the calls under way (:meth:`_Handle._acquire` and
+:meth:`_Handle._release`); :meth:`_Handle.close` frees the native object
+and every thread's scratch once the last of those calls returns, so no call
+ever runs on freed memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._ffi import ffi
+
+
+class _ThreadState:
+    """One thread's working memory for one machine."""
+
+    __slots__ = ("scratch", "ids", "n_out", "err_out", "batch_ids", "batch_cap", "__weakref__")
+
+    def __init__(self, scratch: Any, rule_count: int) -> None:
+        self.scratch = scratch
+        # `rule_count` entries are always enough for evm_match.
+        self.ids = ffi.new("uint32_t[]", max(rule_count, 1))
+        self.n_out = ffi.new("size_t *")
+        self.err_out = ffi.new("evm_error **")
+        self.batch_cap = 0
+        self.batch_ids = ffi.NULL
+
+
+class _LiveThreadState:
+    """One thread's scratch space for one live machine."""
+
+    __slots__ = ("scratch", "__weakref__")
+
+    def __init__(self, scratch: Any) -> None:
+        self.scratch = scratch
+
+
+class _Handle:
+    """The lifetime shared by Machine and LiveMachine: a native handle in
+    ``_ptr``, calls counted in ``_users`` between :meth:`_acquire` and
+    :meth:`_release` (under ``_lock``), per-thread scratch states in
+    ``_states``, and a close that waits for the calls under way."""
+
+    _what = "handle"
+    _lock: Any
+    _ptr: Any
+    _users: int
+    _closing: bool
+    _states: Any
+
+    def _free_native(self, ptr: Any) -> None:
+        raise NotImplementedError
+
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._ptr is None or self._closing:
+                raise ValueError(f"the {self._what} is closed")
+            self._users += 1
+            return self._ptr
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing and self._users == 0:
+                self._free_locked()
+
+    def _free_locked(self) -> None:
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            for state in list(self._states):
+                scratch, state.scratch = state.scratch, ffi.NULL
+                if scratch != ffi.NULL:
+                    ffi.release(scratch)  # runs evm_scratch_free now
+            self._states.clear()
+            self._free_native(ptr)
+
+    def close(self) -> None:
+        """Frees the native memory and the threads' scratch space.
+        Idempotent.
+
+        If other threads are matching (or, for a live machine, updating) at
+        that moment, the memory is freed when the last of those calls
+        returns; new calls raise ValueError.
+        """
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed early
+            return
+        with lock:
+            self._closing = True
+            if self._users == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closing
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible to do
+            pass
