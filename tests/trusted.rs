@@ -83,7 +83,10 @@ fn dotted_names_after_the_nested_ones_still_count() {
     let (_, trusted) = machines(&[("r", r#"{"a": {"b": ["1"]}}"#)]);
     assert_eq!(names(&trusted, r#"{"a": {"b": "2"}, "a.b": "1"}"#), ["r"]);
     assert_eq!(
-        names(&trusted, r#"{"a": {"b": "2"}, "x": [1, {"y": "}"}], "a.b": "1"}"#),
+        names(
+            &trusted,
+            r#"{"a": {"b": "2"}, "x": [1, {"y": "}"}], "a.b": "1"}"#
+        ),
         ["r"]
     );
     assert!(names(&trusted, r#"{"a": {"b": "2"}, "b.a": "1"}"#).is_empty());

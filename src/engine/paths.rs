@@ -34,7 +34,17 @@ struct Node {
     segment: u32,
     /// Where a segment starts here: the segments, and their end nodes.
     segments: Segments,
+    /// For the segments that start here and continue, the strings
+    /// `"segment.` that a member name reaching past them through a `.`
+    /// begins with when written without escapes; kept only where at most
+    /// [`MAX_COUNTED_SEGMENTS`] segments start (elsewhere an object never
+    /// settles; see `ScanScratch::settled`).
+    dotted: Box<[memchr::memmem::Finder<'static>]>,
 }
+
+/// Objects whose members node starts more segments than this never
+/// settle: their seen segments are counted in one 64-bit word.
+pub(crate) const MAX_COUNTED_SEGMENTS: usize = 64;
 
 /// `Node::segment` of a node where no segment ends.
 const NO_SEGMENT: u32 = u32::MAX;
@@ -257,6 +267,7 @@ impl Default for PathTrie {
                 field: NO_FIELD,
                 segment: NO_SEGMENT,
                 segments: Segments::None,
+                dotted: Box::default(),
             }],
             paths: Vec::new(),
         }
@@ -266,6 +277,7 @@ impl Default for PathTrie {
 impl PathTrie {
     /// The field id of `path`, adding it if new.
     pub(crate) fn insert(&mut self, path: &str) -> FieldId {
+        let nodes_before = self.nodes.len() as NodeId;
         let mut n = ROOT;
         for &b in path.as_bytes() {
             let node = &self.nodes[n as usize];
@@ -279,6 +291,7 @@ impl PathTrie {
                         field: NO_FIELD,
                         segment: NO_SEGMENT,
                         segments: Segments::None,
+                        dotted: Box::default(),
                     });
                     id
                 }
@@ -290,22 +303,55 @@ impl PathTrie {
             self.paths.push(path.into());
         }
         let field = FieldId::new(node.field);
-        // The segments, each from the node where it starts.
+        // The segments, each from the node where it starts; a start node
+        // whose segments changed (one added, or one that now continues)
+        // gets its dotted strings anew.
         let mut start = ROOT;
         let mut segs = path.as_bytes().split(|&b| b == b'.').peekable();
         while let Some(seg) = segs.next() {
             let end = self.walk_bytes(start, seg);
             let segments = &mut self.nodes[start as usize].segments;
+            let mut changed = false;
             if segments.get(seg).is_none() {
                 let ordinal = segments.len() as u32;
                 segments.add(seg, end);
                 self.nodes[end as usize].segment = ordinal;
+                changed = true;
             }
-            if segs.peek().is_some() {
-                start = self.step(end, b'.');
+            let next = segs.peek().is_some().then(|| self.step(end, b'.'));
+            // A `.` node made by this insert: the segment now continues.
+            changed |= next.is_some_and(|d| d >= nodes_before);
+            if changed {
+                self.refresh_dotted(start);
+            }
+            if let Some(d) = next {
+                start = d;
             }
         }
         field
+    }
+
+    /// Recomputes the dotted strings of the segments that start at `m`.
+    fn refresh_dotted(&mut self, m: NodeId) {
+        let mut needles = Vec::new();
+        if self.segment_count(m) <= MAX_COUNTED_SEGMENTS {
+            self.continuing_segments(m, &mut |seg| {
+                let mut needle = Vec::with_capacity(seg.len() + 2);
+                needle.push(b'"');
+                needle.extend_from_slice(seg);
+                needle.push(b'.');
+                needles.push(memchr::memmem::Finder::new(&needle).into_owned());
+                true
+            });
+        }
+        self.nodes[m as usize].dotted = needles.into();
+    }
+
+    /// The dotted strings of the segments that start at `m` (see
+    /// `Node::dotted`).
+    #[inline]
+    pub(crate) fn dotted(&self, m: NodeId) -> &[memchr::memmem::Finder<'static>] {
+        &self.nodes[m as usize].dotted
     }
 
     fn walk_bytes(&self, mut n: NodeId, bytes: &[u8]) -> NodeId {

@@ -18,7 +18,7 @@ mod skip;
 use self::lexical::{key, literal, number_end, string_end, syntax, unescape_into, unexpected, ws};
 use self::skip::fast_skip;
 pub(crate) use self::skip::skip_value;
-use super::paths::{NodeId, PathTrie, NONE, ROOT};
+use super::paths::{NodeId, PathTrie, MAX_COUNTED_SEGMENTS, NONE, ROOT};
 use crate::arch::{prefetch, Simd};
 use crate::error::{EventError, EventErrorKind};
 use crate::json::SyntaxErrorKind as S;
@@ -81,7 +81,7 @@ impl Frame {
         let segments = match members {
             NONE => 0,
             m => match trie.segment_count(m) {
-                n @ 0..=64 => n as u32,
+                n @ 0..=MAX_COUNTED_SEGMENTS => n as u32,
                 _ => u32::MAX,
             },
         };
@@ -365,18 +365,14 @@ impl ScanScratch {
             return false;
         }
         let mut needles = 0;
-        let mut needle = Vec::new();
         self.frames.iter().all(|f| {
             debug_assert!(f.settled && !f.is_array);
-            f.members == NONE
-                || trie.continuing_segments(f.members, &mut |seg| {
-                    needles += 1;
-                    needle.clear();
-                    needle.push(b'"');
-                    needle.extend_from_slice(seg);
-                    needle.push(b'.');
-                    needles <= MAX_NEEDLES && memchr::memmem::find(rest, &needle).is_none()
-                })
+            let dotted = match f.members {
+                NONE => &[][..],
+                m => trie.dotted(m),
+            };
+            needles += dotted.len();
+            needles <= MAX_NEEDLES && dotted.iter().all(|d| d.find(rest).is_none())
         })
     }
 
