@@ -124,6 +124,25 @@ impl Simd {
         }
     }
 
+    /// Trusted mode: whether `rest` may hold a backslash or one of
+    /// `needles` (each at least two bytes, the first a quote): `false` only
+    /// when it surely holds none. One pass, 64 bytes at a time: quotes
+    /// followed by a needle's second byte are candidates, checked in full.
+    #[inline]
+    pub(crate) fn may_hold_any(self, rest: &[u8], needles: &[&[u8]]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: a `Simd` exists only if `detect` found AVX-512F and
+            // BW, the features `x86_64::may_hold_any` is compiled for.
+            unsafe { x86_64::may_hold_any(rest, needles) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (rest, needles);
+            true
+        }
+    }
+
     /// If the container (`{` or `[`) at `ev[p]` is valid JSON with at most
     /// `levels` levels of nesting (itself included), returns the index after
     /// it; otherwise (or if it holds anything this validator leaves to the

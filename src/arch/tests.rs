@@ -362,3 +362,29 @@ fn deep_nesting_is_left_to_the_scalar_validator() {
         assert_eq!(simd.skip_container(b"[\"]\"", 0, 10), None);
     }
 }
+
+#[test]
+fn member_strings_are_found_as_memchr_and_memmem_find_them() {
+    let Some(simd) = Simd::detect() else { return };
+    let needles: [&[u8]; 3] = [b"\"ab.", b"\"x.", b"\"properties."];
+    let mut r = Rng(0x5eed);
+    let alphabet = b"\"ab.x \\{}:properties";
+    for len in 0..300 {
+        for _ in 0..20 {
+            let rest: Vec<u8> = (0..len)
+                .map(|_| alphabet[r.below(alphabet.len() as u64) as usize])
+                .collect();
+            for k in 0..=needles.len() {
+                let ns = &needles[..k];
+                let want = memchr::memchr(b'\\', &rest).is_some()
+                    || ns.iter().any(|n| memchr::memmem::find(&rest, n).is_some());
+                assert_eq!(
+                    simd.may_hold_any(&rest, ns),
+                    want,
+                    "{:?} {k}",
+                    String::from_utf8_lossy(&rest)
+                );
+            }
+        }
+    }
+}

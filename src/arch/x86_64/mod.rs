@@ -65,6 +65,37 @@ pub(super) fn skip_trusted(ev: &[u8], p: usize) -> Option<usize> {
     None
 }
 
+/// See [`Simd::may_hold_any`].
+#[target_feature(enable = "avx512f,avx512bw")]
+pub(super) fn may_hold_any(rest: &[u8], needles: &[&[u8]]) -> bool {
+    let mut base = 0;
+    let mut pad = [b' '; 64];
+    while base < rest.len() {
+        let v = load(block_at(rest, base, &mut pad));
+        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+        if eq(b'\\') != 0 {
+            return true;
+        }
+        let quotes = eq(b'"');
+        if quotes != 0 {
+            for n in needles {
+                // A quote followed by the needle's second byte; a quote at
+                // the block's end is a candidate whatever follows.
+                let mut cand = quotes & ((eq(n[1]) >> 1) | 1 << 63);
+                while cand != 0 {
+                    let at = base + cand.trailing_zeros() as usize;
+                    cand &= cand - 1;
+                    if rest[at..].starts_with(n) {
+                        return true;
+                    }
+                }
+            }
+        }
+        base += 64;
+    }
+    false
+}
+
 /// [`Simd::skip_container`] with AVX-512 VBMI.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,pclmulqdq,bmi1,bmi2")]
 pub(super) fn skip_vbmi(ev: &[u8], p: usize, levels: u32) -> Option<usize> {

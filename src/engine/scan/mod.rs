@@ -279,7 +279,7 @@ impl ScanScratch {
             // After a value: a separator, or closes of finished containers.
             loop {
                 if trusted && self.unsettled == 0 && !refused {
-                    if self.settled(trie, &ev[p..]) {
+                    if self.settled(trie, &ev[p..], opt.simd) {
                         break 'outer;
                     }
                     refused = true;
@@ -358,22 +358,38 @@ impl ScanScratch {
     /// a string value, or in a skipped container): the answer is then a
     /// safe "no", and the scan reads on.
     #[cold]
-    fn settled(&self, trie: &PathTrie, rest: &[u8]) -> bool {
+    fn settled(&self, trie: &PathTrie, rest: &[u8], simd: Option<Simd>) -> bool {
         /// Past this many strings to look for, the scan reads on instead.
         const MAX_NEEDLES: usize = 16;
-        if memchr::memchr(b'\\', rest).is_some() {
-            return false;
-        }
-        let mut needles = 0;
-        self.frames.iter().all(|f| {
+        let mut needles: [Option<&memchr::memmem::Finder<'static>>; MAX_NEEDLES] =
+            [None; MAX_NEEDLES];
+        let mut n = 0;
+        for f in &self.frames {
             debug_assert!(f.settled && !f.is_array);
-            let dotted = match f.members {
-                NONE => &[][..],
-                m => trie.dotted(m),
-            };
-            needles += dotted.len();
-            needles <= MAX_NEEDLES && dotted.iter().all(|d| d.find(rest).is_none())
-        })
+            if f.members == NONE {
+                continue;
+            }
+            for d in trie.dotted(f.members) {
+                if n == MAX_NEEDLES {
+                    return false;
+                }
+                needles[n] = Some(d);
+                n += 1;
+            }
+        }
+        let mut needles = needles[..n].iter().flatten();
+        match simd {
+            Some(simd) => {
+                let mut bytes = [&[][..]; MAX_NEEDLES];
+                for (b, d) in bytes.iter_mut().zip(needles) {
+                    *b = d.needle();
+                }
+                !simd.may_hold_any(rest, &bytes[..n])
+            }
+            None => {
+                memchr::memchr(b'\\', rest).is_none() && needles.all(|d| d.find(rest).is_none())
+            }
+        }
     }
 
     /// Handles one value at `p` whose path is at trie node `node`: records

@@ -3,9 +3,9 @@
 //! bracket counting (`fast_skip`). Nesting is counted on an explicit stack
 //! or a counter: no recursion.
 
-use memchr::memchr2;
-
-use super::lexical::{key, literal, number_end, string_end, syntax, unexpected, ws};
+use super::lexical::{
+    key, literal, number_end, string_end, string_end_trusted, syntax, unexpected, ws,
+};
 use crate::error::EventError;
 use crate::json::SyntaxErrorKind as S;
 
@@ -97,17 +97,10 @@ static STRUCTURAL: [bool; 256] = {
 /// their closing quote, containers by bracket counting. Malformed input still
 /// ends in an error or a wrong answer, never a panic or a hang.
 pub(super) fn fast_skip(ev: &[u8], p: usize) -> Result<usize, EventError> {
-    let skip_string = |mut q: usize| -> Result<usize, EventError> {
-        loop {
-            match memchr2(b'"', b'\\', &ev[q..]) {
-                None => return Err(syntax(S::UnexpectedEnd, ev.len())),
-                Some(i) if ev[q + i] == b'"' => return Ok(q + i + 1),
-                Some(i) => q += i + 2,
-            }
-            if q > ev.len() {
-                return Err(syntax(S::UnexpectedEnd, ev.len()));
-            }
-        }
+    let skip_string = |q: usize| -> Result<usize, EventError> {
+        string_end_trusted(ev, q)
+            .map(|end| end + 1)
+            .ok_or_else(|| syntax(S::UnexpectedEnd, ev.len()))
     };
     match ev.get(p) {
         Some(b'"') => skip_string(p + 1),
