@@ -154,6 +154,11 @@ impl<'a> Lexer<'a> {
         self.token_start
     }
 
+    /// Offset just after the token most recently returned.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
     #[cold]
     fn err<T>(&self, kind: SyntaxErrorKind, offset: usize) -> Result<T, SyntaxError> {
         Err(SyntaxError { kind, offset })

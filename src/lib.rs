@@ -100,6 +100,7 @@
 mod arch;
 mod engine;
 mod error;
+mod explain;
 #[allow(unsafe_code)]
 mod ffi;
 mod json;
@@ -112,6 +113,10 @@ mod rules_file;
 mod util;
 
 pub use crate::error::{EventError, EventErrorKind, PatternError, PatternErrorKind};
+pub use crate::explain::{
+    ArrayConflict, BranchExplanation, ExplainError, Explanation, FieldExplanation, FieldStatus,
+    ValueExplanation, MAX_VALUES, MAX_VALUE_TEXT,
+};
 pub use crate::live::LiveMachine;
 pub use crate::machine::{Machine, MachineBuilder, Scratch};
 pub use crate::pattern::{Limits, Pattern};

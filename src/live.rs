@@ -7,7 +7,8 @@ use arc_swap::ArcSwap;
 
 use crate::engine::Engine;
 use crate::error::{EventError, PatternError};
-use crate::machine::{Inner, Names};
+use crate::explain::{ExplainError, Explanation};
+use crate::machine::{Inner, Names, Patterns};
 use crate::pattern::{Limits, Pattern};
 use crate::util::ids::BranchId;
 use crate::{Machine, MachineBuilder, RuleId, Scratch};
@@ -17,8 +18,9 @@ use crate::{Machine, MachineBuilder, RuleId, Scratch};
 struct RuleState {
     id: RuleId,
     branches: Vec<BranchId>,
-    /// Kept to rebuild the machine when updates have left too much behind.
-    patterns: Vec<Pattern>,
+    /// Kept to rebuild the machine when updates have left too much behind,
+    /// and for explanations.
+    patterns: Vec<Arc<Pattern>>,
 }
 
 /// The writer's side: the authoritative rule table and the next version.
@@ -29,6 +31,7 @@ struct Writer {
     next_id: u32,
     engine: Engine,
     names: Names,
+    patterns: Patterns,
     version: u64,
     limits: Limits,
     max_depth: usize,
@@ -48,6 +51,7 @@ impl Writer {
             next_id: 0,
             engine: Engine::new(max_depth, validate_all),
             names: Names::default(),
+            patterns: Patterns::default(),
             version,
             limits,
             max_depth,
@@ -61,6 +65,7 @@ impl Writer {
         Inner {
             engine: self.engine.clone(),
             names: self.names.clone(),
+            patterns: self.patterns.clone(),
             count: self.rules.len(),
             version: self.version,
         }
@@ -87,12 +92,13 @@ impl Writer {
         (name, id)
     }
 
-    fn add(&mut self, name: &str, p: &Pattern) {
+    fn add(&mut self, name: &str, p: Arc<Pattern>) {
         let (key, id) = self.id_for(name);
-        let ids = self.engine.insert(id, p);
+        let ids = self.engine.insert(id, &p);
         let r = self.rules.get_mut(&key).expect("just inserted");
         r.branches.extend(ids);
-        r.patterns.push(p.clone());
+        r.patterns.push(p);
+        self.patterns.set(id, Some(r.patterns.clone().into()));
     }
 
     fn remove(&mut self, name: &str) -> bool {
@@ -101,6 +107,7 @@ impl Writer {
         };
         self.engine.remove(&r.branches);
         self.names.set(r.id, None);
+        self.patterns.set(r.id, None);
         self.free_ids.push(r.id);
         self.churn += r.branches.len();
         if self.churn > 256.max(self.engine.branch_count()) {
@@ -201,7 +208,7 @@ impl LiveMachine {
         let mut w = Writer::empty(b.limits().clone(), b.event_depth(), !b.is_trusted(), 0);
         for (name, ps) in b.rules() {
             for p in ps {
-                w.add(name, p);
+                w.add(name, p.clone());
             }
         }
         w.engine.finish();
@@ -223,7 +230,7 @@ impl LiveMachine {
     pub fn add_rule(&self, name: &str, pattern: impl AsRef<[u8]>) -> Result<u64, PatternError> {
         let mut w = self.writer();
         let p = Pattern::parse_with(pattern, &w.limits)?;
-        w.add(name, &p);
+        w.add(name, Arc::new(p));
         Ok(w.publish(&self.current))
     }
 
@@ -255,8 +262,8 @@ impl LiveMachine {
             compiled.push((n.as_ref().to_string(), pat));
         }
         *w = Writer::empty(w.limits.clone(), w.max_depth, w.validate_all, w.version);
-        for (n, p) in &compiled {
-            w.add(n, p);
+        for (n, p) in compiled {
+            w.add(&n, Arc::new(p));
         }
         Ok(w.publish(&self.current))
     }
@@ -323,6 +330,21 @@ impl LiveMachine {
             .engine
             .run(&mut scratch.engine, event, &mut |r| out.push(r))?;
         Ok(guard.version)
+    }
+
+    /// Explains why the rule named `rule`, in the current version, matches
+    /// `event` or does not (see [`Machine::explain`]).
+    ///
+    /// ```
+    /// let live = evmatch::LiveMachine::new();
+    /// live.add_rule("big", r#"{"size": [{"numeric": [">", 10]}]}"#)?;
+    /// let e = live.explain("big", br#"{"size": 5}"#)?;
+    /// assert!(!e.matched());
+    /// assert_eq!(e.branches()[0].fields()[0].values()[0].text(), "5");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, rule: &str, event: &[u8]) -> Result<Explanation, ExplainError> {
+        self.snapshot().explain(rule, event)
     }
 
     /// The names of the rules of the current version that match `event`,

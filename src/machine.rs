@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::engine::{Engine, EngineScratch};
 use crate::error::{EventError, PatternError};
+use crate::explain::{ExplainError, Explanation};
 use crate::limits::{Limits, DEFAULT_EVENT_DEPTH, PATTERN_DEPTH_CAP};
 use crate::pattern::Pattern;
 use crate::util::ids::RuleId;
@@ -18,7 +19,7 @@ pub(crate) fn branch_count(m: &Machine) -> usize {
 #[derive(Debug)]
 struct Rule {
     name: Box<str>,
-    patterns: Vec<Pattern>,
+    patterns: Vec<Arc<Pattern>>,
 }
 
 /// Collects named rules and builds a [`Machine`].
@@ -76,12 +77,12 @@ impl MachineBuilder {
     /// [`add_rule`](MachineBuilder::add_rule)).
     pub fn add_pattern(&mut self, name: &str, pattern: Pattern) -> &mut Self {
         match self.by_name.get(name) {
-            Some(&i) => self.rules[i].patterns.push(pattern),
+            Some(&i) => self.rules[i].patterns.push(Arc::new(pattern)),
             None => {
                 self.by_name.insert(name.into(), self.rules.len());
                 self.rules.push(Rule {
                     name: name.into(),
-                    patterns: vec![pattern],
+                    patterns: vec![Arc::new(pattern)],
                 });
             }
         }
@@ -153,14 +154,18 @@ impl MachineBuilder {
             self.event_depth(),
             !self.trusted_input,
         );
-        let mut names = Names::default();
+        let mut names = RuleTable::default();
+        let mut patterns = RuleTable::default();
         for (i, r) in self.rules.iter().enumerate() {
-            names.set(RuleId::from_u32(i as u32), Some(r.name.as_ref().into()));
+            let id = RuleId::from_u32(i as u32);
+            names.set(id, Some(r.name.as_ref().into()));
+            patterns.set(id, Some(r.patterns.clone().into()));
         }
         Machine {
             inner: Arc::new(Inner {
                 engine,
                 names,
+                patterns,
                 count: self.rules.len(),
                 version: 0,
             }),
@@ -176,54 +181,80 @@ impl MachineBuilder {
     }
 
     /// The rules added so far: (name, patterns).
-    pub(crate) fn rules(&self) -> impl Iterator<Item = (&str, &[Pattern])> {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = (&str, &[Arc<Pattern>])> {
         self.rules.iter().map(|r| (&*r.name, &r.patterns[..]))
     }
 }
 
-/// Rule names by rule id, in chunks shared between versions of a live
-/// machine (an update copies one chunk).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Names {
-    chunks: Vec<Arc<Vec<Option<Arc<str>>>>>,
+/// Something per rule id (its name, its patterns), in chunks shared
+/// between versions of a live machine (an update copies one chunk).
+#[derive(Debug, Clone)]
+pub(crate) struct RuleTable<T> {
+    chunks: Vec<Arc<Vec<Option<T>>>>,
 }
 
-const NAME_CHUNK: usize = 256;
+impl<T> Default for RuleTable<T> {
+    fn default() -> Self {
+        RuleTable { chunks: Vec::new() }
+    }
+}
 
-impl Names {
-    pub(crate) fn set(&mut self, id: RuleId, name: Option<Arc<str>>) {
-        let (c, i) = (id.as_usize() / NAME_CHUNK, id.as_usize() % NAME_CHUNK);
+const RULE_CHUNK: usize = 256;
+
+impl<T: Clone> RuleTable<T> {
+    pub(crate) fn set(&mut self, id: RuleId, value: Option<T>) {
+        let (c, i) = (id.as_usize() / RULE_CHUNK, id.as_usize() % RULE_CHUNK);
         while self.chunks.len() <= c {
-            self.chunks.push(Arc::new(vec![None; NAME_CHUNK]));
+            self.chunks.push(Arc::new(vec![None; RULE_CHUNK]));
         }
-        Arc::make_mut(&mut self.chunks[c])[i] = name;
+        Arc::make_mut(&mut self.chunks[c])[i] = value;
     }
 
-    pub(crate) fn get(&self, id: RuleId) -> Option<&str> {
-        let (c, i) = (id.as_usize() / NAME_CHUNK, id.as_usize() % NAME_CHUNK);
-        self.chunks.get(c)?.get(i)?.as_deref()
+    pub(crate) fn get(&self, id: RuleId) -> Option<&T> {
+        let (c, i) = (id.as_usize() / RULE_CHUNK, id.as_usize() % RULE_CHUNK);
+        self.chunks.get(c)?.get(i)?.as_ref()
     }
 
-    fn iter(&self) -> impl Iterator<Item = (RuleId, &str)> {
+    fn iter(&self) -> impl Iterator<Item = (RuleId, &T)> {
         self.chunks
             .iter()
             .flat_map(|c| c.iter())
             .enumerate()
-            .filter_map(|(i, n)| n.as_deref().map(|n| (RuleId::from_u32(i as u32), n)))
+            .filter_map(|(i, v)| v.as_ref().map(|v| (RuleId::from_u32(i as u32), v)))
     }
 
-    fn heap_size(&self) -> usize {
-        self.chunks.len() * NAME_CHUNK * 16 + self.iter().map(|(_, n)| n.len() + 16).sum::<usize>()
+    /// Heap bytes of the table and what `size` says each value holds.
+    fn heap_size(&self, size: impl Fn(&T) -> usize) -> usize {
+        self.chunks.len() * RULE_CHUNK * std::mem::size_of::<Option<T>>()
+            + self.iter().map(|(_, v)| size(v)).sum::<usize>()
     }
 }
+
+/// Rule names by rule id.
+pub(crate) type Names = RuleTable<Arc<str>>;
+
+/// Each rule's patterns by rule id, kept for explanations.
+pub(crate) type Patterns = RuleTable<Arc<[Arc<Pattern>]>>;
 
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) names: Names,
+    pub(crate) patterns: Patterns,
     /// How many rules (names) are present.
     pub(crate) count: usize,
     pub(crate) version: u64,
+}
+
+impl Inner {
+    pub(crate) fn explain(&self, rule: RuleId, event: &[u8]) -> Result<Explanation, ExplainError> {
+        let unknown = || ExplainError::UnknownRule(format!("#{}", rule.as_usize()));
+        let name = self.names.get(rule).ok_or_else(unknown)?;
+        let patterns = self.patterns.get(rule).ok_or_else(unknown)?;
+        let mut scratch = EngineScratch::default();
+        let mut inspection = self.engine.inspect(&mut scratch, event)?;
+        Ok(Explanation::build(name, rule, patterns, &mut inspection))
+    }
 }
 
 /// A compiled set of named rules.
@@ -291,12 +322,16 @@ impl Machine {
 
     /// The name of a rule. Panics if `id` does not come from this machine.
     pub fn rule_name(&self, id: RuleId) -> &str {
-        self.inner.names.get(id).expect("a rule id of this machine")
+        self.inner
+            .names
+            .get(id)
+            .map(|n| &**n)
+            .expect("a rule id of this machine")
     }
 
     /// The name of a rule, or `None` if no rule of this machine has `id`.
     pub fn get_rule_name(&self, id: RuleId) -> Option<&str> {
-        self.inner.names.get(id)
+        self.inner.names.get(id).map(|n| &**n)
     }
 
     /// The id of the rule named `name`, if any.
@@ -304,13 +339,13 @@ impl Machine {
         self.inner
             .names
             .iter()
-            .find(|(_, n)| *n == name)
+            .find(|(_, n)| &***n == name)
             .map(|(i, _)| i)
     }
 
     /// The rule names, in [`RuleId`] order.
     pub fn rule_names(&self) -> impl Iterator<Item = &str> {
-        self.inner.names.iter().map(|(_, n)| n)
+        self.inner.names.iter().map(|(_, n)| &**n)
     }
 
     /// The names of the rules that match `event` (raw JSON bytes), in
@@ -364,10 +399,45 @@ impl Machine {
         self.inner.engine.run(&mut scratch.engine, event, &mut f)
     }
 
+    /// Explains why the rule named `rule` matches `event` or does not:
+    /// field by field, the values the event holds and what each satisfies
+    /// (see [`Explanation`]). The verdict is the matcher's own. An invalid
+    /// event gives the same [`EventError`] as [`matches`](Machine::matches).
+    ///
+    /// Explaining allocates and is slow next to matching: it is for
+    /// debugging, not for every event.
+    ///
+    /// ```
+    /// let mut b = evmatch::Machine::builder();
+    /// b.add_rule("stopped", r#"{"detail": {"state": ["stopped"]}}"#)?;
+    /// let m = b.build();
+    /// let e = m.explain("stopped", br#"{"detail": {"sate": "stopped"}}"#)?;
+    /// assert!(!e.matched());
+    /// assert_eq!(e.branches()[0].fields()[0].status(), evmatch::FieldStatus::Absent);
+    /// assert!(matches!(m.explain("nope", b"{}"), Err(evmatch::ExplainError::UnknownRule(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, rule: &str, event: &[u8]) -> Result<Explanation, ExplainError> {
+        let id = self
+            .rule_id(rule)
+            .ok_or_else(|| ExplainError::UnknownRule(rule.to_string()))?;
+        self.explain_id(id, event)
+    }
+
+    /// [`explain`](Machine::explain) by rule id.
+    pub fn explain_id(&self, rule: RuleId, event: &[u8]) -> Result<Explanation, ExplainError> {
+        self.inner.explain(rule, event)
+    }
+
     /// Approximate heap memory held by the compiled machine, in bytes (the
     /// rule names and compiled patterns included).
     pub fn heap_size(&self) -> usize {
-        self.inner.engine.heap_size() + self.inner.names.heap_size()
+        self.inner.engine.heap_size()
+            + self.inner.names.heap_size(|n| n.len() + 16)
+            + self
+                .inner
+                .patterns
+                .heap_size(|ps| ps.len() * 8 + ps.iter().map(|p| p.heap_size()).sum::<usize>())
     }
 }
 

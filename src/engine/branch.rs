@@ -36,6 +36,20 @@ pub(super) struct BranchField {
     pub(super) absent_ok: bool,
 }
 
+impl BranchField {
+    /// The compiled form of a pattern field whose path is `field`.
+    pub(super) fn new(field: FieldId, f: &crate::pattern::Field) -> BranchField {
+        BranchField {
+            field,
+            inline_test: InlineTest::of(&f.matchers),
+            leaf: f.matchers.clone(),
+            state: f.state,
+            has_ip: f.matchers.iter().any(|m| matches!(m, Matcher::Ip(_))),
+            absent_ok: f.matchers.contains(&Matcher::Exists(false)),
+        }
+    }
+}
+
 /// A leaf of one string test, with its operand inline (up to 24 bytes).
 /// With many rules a candidate branch sits in cold memory, and reaching
 /// the operand through the leaf's matchers and their strings costs a cache

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::branch::{Branch, BranchField, BranchFields, InlineTest};
+use super::branch::{Branch, BranchField, BranchFields};
 use super::field_index::{anchor_cost, posting};
 use super::paths::PathTrie;
 use super::scan::ScanOptions;
@@ -33,13 +33,14 @@ impl Engine {
                 max_depth,
                 validate_all,
                 simd: Simd::detect(),
+                record: false,
             },
         }
     }
 
     /// Compiles rules: for each rule (by id), its patterns (ORed).
     pub(crate) fn build<'a>(
-        rules: impl Iterator<Item = &'a [Pattern]>,
+        rules: impl Iterator<Item = &'a [Arc<Pattern>]>,
         max_depth: usize,
         validate_all: bool,
     ) -> Engine {
@@ -63,14 +64,7 @@ impl Engine {
             let fields: BranchFields = b
                 .fields
                 .iter()
-                .map(|f| BranchField {
-                    field: trie.insert(&f.path),
-                    inline_test: InlineTest::of(&f.matchers),
-                    leaf: f.matchers.clone(),
-                    state: f.state,
-                    has_ip: f.matchers.iter().any(|m| matches!(m, Matcher::Ip(_))),
-                    absent_ok: f.matchers.contains(&Matcher::Exists(false)),
-                })
+                .map(|f| BranchField::new(trie.insert(&f.path), f))
                 .collect();
             while self.indexes.len() < self.trie.field_count() {
                 self.indexes.push(Arc::default());

@@ -37,6 +37,9 @@
 //!   the lookups of [`deferred`] done back to back), then into matches;
 //! * [`verify`]: one candidate branch against the hits.
 //!
+//! [`inspect`] serves explanations: the same scan and verification, with
+//! the places of the values recorded.
+//!
 //! [`branch`] stores the compiled branches; [`paths`] and [`table`] are
 //! the data structures of the trie and the index maps.
 
@@ -45,6 +48,7 @@ pub(crate) mod compile;
 pub(crate) mod deferred;
 pub(crate) mod field_index;
 pub(crate) mod index;
+pub(crate) mod inspect;
 pub(crate) mod paths;
 pub(crate) mod run;
 pub(crate) mod scan;

@@ -364,6 +364,14 @@ impl PathTrie {
         n
     }
 
+    /// The field of a dotted path, if some rule names it.
+    pub(crate) fn find(&self, path: &str) -> Option<FieldId> {
+        match self.walk_bytes(ROOT, path.as_bytes()) {
+            NONE => None,
+            n => self.field(n),
+        }
+    }
+
     /// The number of fields.
     pub(crate) fn field_count(&self) -> usize {
         self.paths.len()

@@ -168,7 +168,7 @@ impl Interval {
 }
 
 /// One field of a branch: a dotted path and the leaf array's matchers (an OR).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Field {
     pub(crate) path: Arc<str>,
     pub(crate) matchers: Arc<[Matcher]>,
@@ -177,6 +177,49 @@ pub(crate) struct Field {
     /// per (such prefix, path), and one of its quirks depends on what else
     /// shares that machine (see `reference::NumericPaths`).
     pub(crate) state: u64,
+    /// The leaf as the pattern wrote it, for explanations.
+    pub(crate) source: Arc<LeafText>,
+}
+
+/// Fields are equal when they mean the same: the spelling of the leaf in
+/// the pattern text does not count.
+impl PartialEq for Field {
+    fn eq(&self, other: &Field) -> bool {
+        (&self.path, &self.matchers, self.state) == (&other.path, &other.matchers, other.state)
+    }
+}
+
+/// A leaf array as the pattern wrote it: its JSON text, and the span of
+/// each matcher (one per element, in order) in that text.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LeafText {
+    text: Box<str>,
+    spans: Box<[(u32, u32)]>,
+}
+
+impl LeafText {
+    pub(crate) fn new(text: &str, spans: Vec<(u32, u32)>) -> LeafText {
+        LeafText {
+            text: text.into(),
+            spans: spans.into(),
+        }
+    }
+
+    /// The leaf array's text, `[` to `]`.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text of matcher `i`.
+    pub(crate) fn matcher(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.text[a as usize..b as usize]
+    }
+
+    /// Approximate heap bytes held.
+    pub(crate) fn heap_size(&self) -> usize {
+        self.text.len() + self.spans.len() * 8
+    }
 }
 
 /// A conjunction of fields, sorted by path in the reference's order (UTF-16
@@ -211,6 +254,16 @@ impl Pattern {
     /// Parses and validates a pattern with the given limits.
     pub fn parse_with(text: impl AsRef<[u8]>, limits: &Limits) -> Result<Pattern, PatternError> {
         parse::parse(text.as_ref(), limits)
+    }
+
+    /// Approximate heap bytes held (leaves shared between branches are
+    /// counted once per branch).
+    pub(crate) fn heap_size(&self) -> usize {
+        self.branches
+            .iter()
+            .flat_map(|b| &b.fields)
+            .map(|f| std::mem::size_of::<Field>() + f.path.len() + f.source.heap_size())
+            .sum()
     }
 
     /// How many sub-rules the pattern expands to through `$or` (1 without

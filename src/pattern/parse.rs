@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::ip::IpRange;
 use super::number::comparable;
 use super::text::{CaseInsensitive, Wildcard};
-use super::{utf16_cmp, Branch, Field, Interval, Limits, Literal, Matcher, Pattern};
+use super::{utf16_cmp, Branch, Field, Interval, LeafText, Limits, Literal, Matcher, Pattern};
 use crate::error::{PatternError, PatternErrorKind as K};
 use crate::json::{Lexer, SyntaxErrorKind, Token};
 
@@ -41,8 +41,9 @@ const RESERVED_IN_OR: &[&str] = &[
     "ip-address-not-in-range",
 ];
 
-/// A sub-rule while compiling: path → leaf (the last write wins).
-type RuleMap = BTreeMap<Arc<str>, Arc<[Matcher]>>;
+/// A sub-rule while compiling: path → leaf and its text (the last write
+/// wins).
+type RuleMap = BTreeMap<Arc<str>, (Arc<[Matcher]>, Arc<LeafText>)>;
 
 enum Seg {
     Key(String),
@@ -51,6 +52,8 @@ enum Seg {
 
 struct Compiler<'a> {
     lx: Lexer<'a>,
+    /// The pattern text.
+    text: &'a [u8],
     limits: &'a Limits,
     /// JSON path of the current position, for error reports.
     jpath: Vec<Seg>,
@@ -106,6 +109,7 @@ pub(super) fn parse(text: &[u8], limits: &Limits) -> Result<Pattern, PatternErro
         .min(crate::limits::PATTERN_DEPTH_CAP);
     let mut c = Compiler {
         lx: Lexer::new(text, depth),
+        text,
         limits,
         jpath: Vec::new(),
         at: 0,
@@ -130,10 +134,11 @@ pub(super) fn parse(text: &[u8], limits: &Limits) -> Result<Pattern, PatternErro
         .map(|m| {
             let mut fields: Vec<Field> = m
                 .into_iter()
-                .map(|(path, matchers)| Field {
+                .map(|(path, (matchers, source))| Field {
                     path,
                     matchers,
                     state: 0,
+                    source,
                 })
                 .collect();
             fields.sort_by(|a, b| utf16_cmp(&a.path, &b.path));
@@ -324,14 +329,18 @@ impl<'a> Compiler<'a> {
     }
 
     fn write_rules(&mut self, rules: &mut Vec<RuleMap>, path: String) -> Result<(), PatternError> {
+        // The `[` was the token last read.
+        let open = self.at;
         let mut values = Vec::new();
-        loop {
+        let mut spans = Vec::new();
+        let close = loop {
             let tok = self.next()?;
+            let start = self.at;
             self.jpath.push(Seg::Index(values.len()));
             let m = match tok {
                 Token::EndArray => {
                     self.jpath.pop();
-                    break;
+                    break self.lx.position();
                 }
                 Token::StartObject => self.match_expression()?,
                 Token::String(s) => match IpRange::single(&s) {
@@ -354,7 +363,8 @@ impl<'a> Compiler<'a> {
             };
             self.jpath.pop();
             values.push(m);
-        }
+            spans.push(((start - open) as u32, (self.lx.position() - open) as u32));
+        };
         if values.is_empty() {
             return Err(self.barf(K::Structure, "Empty arrays are not allowed"));
         }
@@ -362,9 +372,12 @@ impl<'a> Compiler<'a> {
             rules.push(RuleMap::new());
         }
         let leaf: Arc<[Matcher]> = values.into();
+        // The text is valid UTF-8: the lexer checked it token by token.
+        let text = String::from_utf8_lossy(&self.text[open..close]);
+        let source = Arc::new(LeafText::new(&text, spans));
         let path: Arc<str> = path.into();
         for r in rules.iter_mut() {
-            r.insert(path.clone(), leaf.clone());
+            r.insert(path.clone(), (leaf.clone(), source.clone()));
         }
         Ok(())
     }

@@ -115,6 +115,46 @@ pub(crate) struct ScanScratch {
     arrays: u32,
     /// How many frames are not settled.
     unsettled: u32,
+    /// What an explanation reads besides the hits, when
+    /// [`ScanOptions::record`] asks for it.
+    pub(crate) recorded: Recorded,
+}
+
+/// Per hit, where its value's text is in the event and the indices of the
+/// arrays around it (outermost first); and the objects met at named fields
+/// (values that are not leaves). Kept only for explanations.
+#[derive(Debug, Default)]
+pub(crate) struct Recorded {
+    /// Per hit: the value's text (quotes included) in the event.
+    pub(crate) spans: Vec<(usize, usize)>,
+    /// Per hit: its range in `indices`.
+    pub(crate) places: Vec<(u32, u32)>,
+    pub(crate) indices: Vec<u32>,
+    /// Objects at named fields: the field, where the object starts, and
+    /// its range in `indices`.
+    pub(crate) objects: Vec<(FieldId, usize, (u32, u32))>,
+}
+
+impl Recorded {
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.places.clear();
+        self.indices.clear();
+        self.objects.clear();
+    }
+
+    /// The indices of the arrays open in `frames`, as a range of `indices`.
+    fn place(&mut self, frames: &[Frame]) -> (u32, u32) {
+        let start = self.indices.len() as u32;
+        self.indices
+            .extend(frames.iter().filter(|f| f.is_array).map(|f| f.index));
+        (start, self.indices.len() as u32 - start)
+    }
+
+    /// The array indices of a range from [`Recorded::place`].
+    pub(crate) fn indices(&self, (start, len): (u32, u32)) -> &[u32] {
+        &self.indices[start as usize..(start + len) as usize]
+    }
 }
 
 impl ScanScratch {
@@ -153,6 +193,8 @@ pub(crate) struct ScanOptions {
     pub(crate) validate_all: bool,
     /// The block validator for skipped containers, where the CPU has it.
     pub(crate) simd: Option<Simd>,
+    /// Keep what explanations need ([`ScanScratch::recorded`]).
+    pub(crate) record: bool,
 }
 
 impl ScanScratch {
@@ -196,6 +238,9 @@ impl ScanScratch {
         self.hits.clear();
         self.trails.clear();
         self.arena.clear();
+        if opt.record {
+            self.recorded.clear();
+        }
         self.frames.clear();
         self.trail.clear();
         self.trail_copy = None;
@@ -315,6 +360,14 @@ impl ScanScratch {
             return Err(syntax(S::TrailingCharacters, q));
         }
         Ok(())
+    }
+
+    /// Records the text and place of the hit just recorded.
+    #[cold]
+    fn note(&mut self, start: usize, end: usize) {
+        self.recorded.spans.push((start, end));
+        let place = self.recorded.place(&self.frames);
+        self.recorded.places.push(place);
     }
 
     fn push_frame(&mut self, f: Frame) {
@@ -456,6 +509,12 @@ impl ScanScratch {
                     0
                 };
                 let is_array = c == b'[';
+                if opt.record && !is_array {
+                    if let Some(field) = trie.field(node) {
+                        let place = self.recorded.place(&self.frames);
+                        self.recorded.objects.push((field, p, place));
+                    }
+                }
                 let members = if is_array { NONE } else { trie.members(node) };
                 self.push_frame(Frame {
                     array_id,
@@ -475,6 +534,9 @@ impl ScanScratch {
                     } else {
                         self.record(field, Kind::Str, p + 1, end, false);
                     }
+                    if opt.record {
+                        self.note(p, end + 1);
+                    }
                 }
                 Ok(end + 1)
             }
@@ -482,6 +544,9 @@ impl ScanScratch {
                 let end = number_end(ev, p)?;
                 if let Some(field) = trie.field(node) {
                     self.record(field, Kind::Num, p, end, false);
+                    if opt.record {
+                        self.note(p, end);
+                    }
                 }
                 Ok(end)
             }
@@ -494,6 +559,9 @@ impl ScanScratch {
                 let end = literal(ev, p, word)?;
                 if let Some(field) = trie.field(node) {
                     self.record(field, kind, p, end, false);
+                    if opt.record {
+                        self.note(p, end);
+                    }
                 }
                 Ok(end)
             }
