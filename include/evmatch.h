@@ -26,12 +26,13 @@
 #include <stdint.h>
 
 /**
- * The result of every `evm_` function that can fail.
+ * The result of every `evm_` function that can fail, and the per-event
+ * status of the batch functions.
  *
  * The values are stable and part of the ABI. Out-parameters are written
  * only on `EVM_OK`, except where a function documents otherwise
- * (`EVM_BUFFER_TOO_SMALL` writes the needed size; `EVM_PATTERN_ERROR` and
- * `EVM_EVENT_ERROR` write `*err_out`).
+ * (`EVM_BUFFER_TOO_SMALL` writes the needed size; `EVM_PATTERN_ERROR`,
+ * `EVM_EVENT_ERROR` and `EVM_RULES_FILE_ERROR` write `*err_out`).
  */
 typedef enum evm_status {
     /**
@@ -60,26 +61,136 @@ typedef enum evm_status {
      */
     EVM_BUFFER_TOO_SMALL = 5,
     /**
-     * An argument is out of range (index, length), or a scratch was used
-     * with a machine it was not created for, or by two calls at once.
+     * An argument is out of range (index, length, batch offsets), or a
+     * scratch was used with a machine it was not created for, or by two
+     * calls at once.
      */
     EVM_INVALID_ARGUMENT = 6,
     /**
      * evmatch panicked (a bug); the call had no effect on its outputs.
      */
     EVM_PANIC = 7,
+    /**
+     * A rules file is not JSON, or not an object of named patterns; details
+     * in the `evm_error`.
+     */
+    EVM_RULES_FILE_ERROR = 8,
+    /**
+     * Only as a per-event status of a batch: the row is null (its bit in
+     * an Arrow validity bitmap is 0), so it was not matched.
+     */
+    EVM_NULL_EVENT = 9,
 } evm_status;
 
 /**
- * Collects rules; turned into an `evm_machine` by `evm_builder_build`.
- * Opaque. Not thread-safe: one thread at a time.
+ * What made a pattern invalid: the value of `evm_error_kind` for an error
+ * whose status is `EVM_PATTERN_ERROR`. The values are stable (they are the
+ * Rust API's `PatternErrorKind::code`); new kinds may be added.
+ */
+typedef enum evm_pattern_error_kind {
+    /**
+     * The pattern text is not JSON (or not UTF-8).
+     */
+    EVM_PATTERN_ERROR_SYNTAX = 1,
+    /**
+     * The pattern is JSON but not an object.
+     */
+    EVM_PATTERN_ERROR_NOT_AN_OBJECT = 2,
+    /**
+     * The structure is wrong (a member that is neither an object nor an
+     * array, an empty object or array, a nested array in a leaf, a misused
+     * `$or`).
+     */
+    EVM_PATTERN_ERROR_STRUCTURE = 3,
+    /**
+     * A matcher object names an operator that does not exist.
+     */
+    EVM_PATTERN_ERROR_UNKNOWN_OPERATOR = 4,
+    /**
+     * An operator's operand has the wrong type or shape.
+     */
+    EVM_PATTERN_ERROR_OPERAND = 5,
+    /**
+     * A `numeric` expression is malformed, or holds a number that cannot
+     * be compared exactly.
+     */
+    EVM_PATTERN_ERROR_NUMERIC = 6,
+    /**
+     * A `cidr` operand is malformed.
+     */
+    EVM_PATTERN_ERROR_CIDR = 7,
+    /**
+     * A `wildcard` operand is malformed.
+     */
+    EVM_PATTERN_ERROR_WILDCARD = 8,
+    /**
+     * A `wildcard` operand is too complex.
+     */
+    EVM_PATTERN_ERROR_TOO_COMPLEX = 9,
+    /**
+     * The `$or` expansion exceeds the combination limit.
+     */
+    EVM_PATTERN_ERROR_TOO_MANY_COMBINATIONS = 10,
+    /**
+     * The pattern text is longer than the size limit.
+     */
+    EVM_PATTERN_ERROR_TOO_LARGE = 11,
+    /**
+     * The pattern nests deeper than the depth limit.
+     */
+    EVM_PATTERN_ERROR_TOO_DEEP = 12,
+} evm_pattern_error_kind;
+
+/**
+ * What made an event unmatchable: the value of `evm_error_kind` for an
+ * error whose status is `EVM_EVENT_ERROR`. The values are stable (they are
+ * the Rust API's `EventErrorKind::code`); new kinds may be added.
+ */
+typedef enum evm_event_error_kind {
+    /**
+     * The event is not valid JSON (RFC 8259), or not UTF-8.
+     */
+    EVM_EVENT_ERROR_SYNTAX = 1,
+    /**
+     * The event is valid JSON but not an object.
+     */
+    EVM_EVENT_ERROR_NOT_AN_OBJECT = 2,
+    /**
+     * The event nests deeper than the depth limit.
+     */
+    EVM_EVENT_ERROR_TOO_DEEP = 3,
+} evm_event_error_kind;
+
+/**
+ * What is wrong with a rules file: the value of `evm_error_kind` for an
+ * error whose status is `EVM_RULES_FILE_ERROR`. The values are stable; new
+ * kinds may be added. (An invalid rule in a rules file is an
+ * `EVM_PATTERN_ERROR`.)
+ */
+typedef enum evm_rules_file_error_kind {
+    /**
+     * The file is not JSON (or not UTF-8).
+     */
+    EVM_RULES_FILE_ERROR_SYNTAX = 1,
+    /**
+     * The file is JSON, but not an object whose members are patterns
+     * (JSON objects, or strings holding one).
+     */
+    EVM_RULES_FILE_ERROR_NOT_RULES = 2,
+} evm_rules_file_error_kind;
+
+/**
+ * Collects rules; turned into an `evm_machine` by `evm_builder_build` or an
+ * `evm_live` by `evm_live_new`. Opaque. Not thread-safe: one thread at a
+ * time.
  */
 typedef struct evm_builder evm_builder;
 
 /**
- * Details of a failed call: a pattern that did not compile or an event that
- * could not be matched. Opaque; owned by the caller, who frees it with
- * `evm_error_free`. Immutable, so it may be read from any thread.
+ * Details of a failed call: a pattern that did not compile, an event that
+ * could not be matched, or a rules file that could not be read. Opaque;
+ * owned by the caller, who frees it with `evm_error_free`. Immutable, so
+ * it may be read from any thread.
  */
 typedef struct evm_error evm_error;
 
@@ -116,16 +227,34 @@ typedef struct evm_scratch evm_scratch;
 typedef int (*evm_match_callback)(void *ctx, uint32_t rule_index);
 
 /**
+ * Where an event of a JSON Lines buffer sits, for `evm_match_lines`.
+ */
+typedef struct evm_line_span {
+    /**
+     * The line number, from 1 (as the command-line tool and editors count
+     * lines; blank lines are counted too).
+     */
+    size_t line;
+    /**
+     * The byte offset of the event's first byte in the buffer.
+     */
+    size_t start;
+    /**
+     * The byte offset just past the event's last byte: the event is
+     * `data[start .. end]`, the line without its `\n` and without a `\r`
+     * before the `\n`.
+     */
+    size_t end;
+} evm_line_span;
+
+/**
+ * Deprecated: will be removed; use `evm_match_batch_offsets32` /
+ * `evm_match_batch_offsets64` (or `evm_match_lines`).
+ *
  * Where events are stored inside records, for `evm_match_batch_records`:
  * the event of a record at address `r` is the `*(size_t *)(r +
  * len_offset)` bytes at `r + data_offset`, and the record is taken only if
  * the pointer-sized word at `r + tag_offset` equals `tag`.
- *
- * This fits runtimes whose byte strings are objects with a header: a
- * CPython `bytes` object, for instance, has its type pointer at offset 8,
- * its length at 16 and its bytes at 32 (on 64-bit builds; check before
- * relying on it), so a list of such objects can be matched without making
- * pointer and length arrays first.
  */
 typedef struct evm_record_layout {
     /**
@@ -174,8 +303,9 @@ const char *evm_version(void);
  * Creates an empty builder with default limits and writes it to `*out`.
  *
  * Ownership: the caller owns the builder and must pass it to
- * `evm_builder_build` (which consumes it) or `evm_builder_free`.
- * Thread safety: a builder may be used by one thread at a time.
+ * `evm_builder_build` or `evm_live_new` (which consume it) or
+ * `evm_builder_free`. Thread safety: a builder may be used by one thread at
+ * a time.
  *
  * Returns `EVM_OK`, or `EVM_NULL_ARGUMENT` if `out` is NULL.
  *
@@ -214,6 +344,62 @@ enum evm_status evm_builder_add_rule(struct evm_builder *builder,
                                      struct evm_error **err_out);
 
 /**
+ * Adds every rule of a rules file: `text_len` bytes of UTF-8 JSON (no NUL
+ * needed) holding one object `{"rule name": pattern, ...}`, where each
+ * pattern is a JSON object or a JSON string holding the pattern text, and
+ * a name given twice keeps its last pattern. This is the reader of the
+ * command-line tool's `--rules` files, with the same errors. All or
+ * nothing: on any error no rule is added and the builder is as it was.
+ *
+ * Returns:
+ * * `EVM_OK`.
+ * * `EVM_PATTERN_ERROR`: the first invalid rule in file order. The
+ *   `evm_error` (written to `*err_out` if `err_out` is not NULL, to free
+ *   with `evm_error_free`) gives the rule's name (`evm_error_rule`), the
+ *   pattern's message, kind and JSON path, and the place in the file
+ *   (`evm_error_offset`, `evm_error_line`, `evm_error_column`).
+ * * `EVM_RULES_FILE_ERROR`: the text is not UTF-8 or not JSON
+ *   (`EVM_RULES_FILE_ERROR_SYNTAX`), or not an object of patterns
+ *   (`EVM_RULES_FILE_ERROR_NOT_RULES`; `evm_error_rule` names the member
+ *   that is not a pattern, if any); `*err_out` as above, with the message
+ *   and the place in the file.
+ * * `EVM_NULL_ARGUMENT` if `builder` or `text` is NULL (even for length 0).
+ * * `EVM_INVALID_ARGUMENT` if `text_len` exceeds `PTRDIFF_MAX`.
+ *
+ * Ownership: the builder stays owned by the caller; the text is copied.
+ * Thread safety: not thread-safe for the same builder.
+ *
+ * # Safety
+ *
+ * `builder` must be NULL or a live builder; `text` NULL or readable for
+ * `text_len` bytes; `err_out` NULL or valid for a pointer-sized write.
+ */
+enum evm_status evm_builder_add_rules_json(struct evm_builder *builder,
+                                           const uint8_t *text,
+                                           size_t text_len,
+                                           struct evm_error **err_out);
+
+/**
+ * Sets trusted-input mode for the machines built from this builder: on
+ * for a non-zero `trusted`, off (the default) for 0. A machine from
+ * `evm_builder_build` keeps the setting, and so does a live machine from
+ * `evm_live_new` through every later add, remove and replace.
+ *
+ * Trusted input: the caller promises that each event is valid JSON (RFC
+ * 8259) and that no object repeats a member name. If the promise is broken
+ * the answers are unspecified, but there is still no panic, no undefined
+ * behaviour, no read outside the event, and no unbounded time or memory.
+ *
+ * Returns `EVM_OK`, or `EVM_NULL_ARGUMENT` if `builder` is NULL.
+ * Thread safety: not thread-safe for the same builder.
+ *
+ * # Safety
+ *
+ * `builder` must be NULL or a live builder.
+ */
+enum evm_status evm_builder_set_trusted_input(struct evm_builder *builder, int trusted);
+
+/**
  * Builds a machine from the builder's rules and writes it to `*out`.
  *
  * Ownership: CONSUMES the builder: it is freed whatever the result (also
@@ -230,8 +416,9 @@ enum evm_status evm_builder_add_rule(struct evm_builder *builder,
 enum evm_status evm_builder_build(struct evm_builder *builder, struct evm_machine **out);
 
 /**
- * Frees a builder that was not passed to `evm_builder_build`. NULL is a
- * no-op. Thread safety: the builder must not be in use by another thread.
+ * Frees a builder that was not passed to `evm_builder_build` or
+ * `evm_live_new`. NULL is a no-op. Thread safety: the builder must not be
+ * in use by another thread.
  *
  * # Safety
  *
@@ -402,7 +589,8 @@ enum evm_status evm_match_cb(const struct evm_machine *machine,
  *   `needed_out` is NULL; `events` or `lens` is NULL while `n_events` is
  *   not 0; some `events[i]` is NULL; `ids_out` is NULL while `ids_cap` is
  *   not 0.
- * * `EVM_INVALID_ARGUMENT`: as for `evm_match`, or a length is too large.
+ * * `EVM_INVALID_ARGUMENT`: as for `evm_match`, or a length is too large,
+ *   or an array is not aligned for its type.
  *
  * The batch crosses the C boundary once; once the scratch is warm, the C
  * layer allocates nothing per event. Thread safety as for `evm_match`.
@@ -427,6 +615,148 @@ enum evm_status evm_match_batch(const struct evm_machine *machine,
                                 size_t *needed_out);
 
 /**
+ * Matches the events of an Arrow array of strings or binaries with
+ * 32-bit offsets (`utf8`, `binary`) in one call, reading them in place.
+ * Event `i` is `data[offsets[i] .. offsets[i+1]]`: `offsets` has
+ * `n_events + 1` entries, none negative or smaller than the one before,
+ * the last at most `data_len` (the first need not be 0; pass `offsets +
+ * array.offset` for a sliced array). `data` may be NULL if `data_len` is
+ * 0; `offsets` is not read if `n_events` is 0 (and may then be NULL).
+ *
+ * `validity` is NULL (every row valid) or an Arrow validity bitmap: row
+ * `i` is valid if bit `validity_offset + i` is set (bit-packed, least
+ * significant bit first; pass the array's offset as `validity_offset`). A
+ * null row is not matched: its range is empty and its status
+ * `EVM_NULL_EVENT`.
+ *
+ * Results as for `evm_match_batch`: the rule indexes of event `i` at
+ * `ids_out[offsets_out[i] .. offsets_out[i+1]]` (`offsets_out` has
+ * `n_events + 1` entries), `status_out[i]` (may be NULL) `EVM_OK`,
+ * `EVM_EVENT_ERROR` (empty range) or `EVM_NULL_EVENT`, and the total
+ * number of matches in `*needed_out`.
+ *
+ * Returns:
+ * * `EVM_OK` when the batch was processed, even if some rows were invalid
+ *   or null (see `status_out`).
+ * * `EVM_BUFFER_TOO_SMALL`: the total exceeds `ids_cap`; `*needed_out` is
+ *   the total and nothing else is written.
+ * * `EVM_INVALID_ARGUMENT`, before anything is matched: an offset that is
+ *   negative, smaller than the one before, or beyond `data_len`; sizes
+ *   beyond `PTRDIFF_MAX`; an array not aligned for its type; and as for
+ *   `evm_match`.
+ * * `EVM_NULL_ARGUMENT`: `machine`, `scratch`, `offsets_out` or
+ *   `needed_out` is NULL; `data` is NULL while `data_len` is not 0;
+ *   `offsets` is NULL while `n_events` is not 0; `ids_out` is NULL while
+ *   `ids_cap` is not 0.
+ *
+ * Thread safety as for `evm_match`.
+ *
+ * # Safety
+ *
+ * `machine` and `scratch` NULL or live; `data` NULL or readable for
+ * `data_len` bytes; `offsets` NULL or readable for `n_events + 1` entries
+ * (none if `n_events` is 0);
+ * `validity` NULL or readable for `(validity_offset + n_events + 7) / 8`
+ * bytes; none of them changes during the call; the outputs as for
+ * `evm_match_batch`.
+ */
+enum evm_status evm_match_batch_offsets32(const struct evm_machine *machine,
+                                          struct evm_scratch *scratch,
+                                          const uint8_t *data,
+                                          size_t data_len,
+                                          const int32_t *offsets,
+                                          size_t n_events,
+                                          const uint8_t *validity,
+                                          size_t validity_offset,
+                                          uint32_t *ids_out,
+                                          size_t ids_cap,
+                                          size_t *offsets_out,
+                                          int32_t *status_out,
+                                          size_t *needed_out);
+
+/**
+ * As `evm_match_batch_offsets32`, for Arrow arrays with 64-bit offsets
+ * (`large_utf8`, `large_binary`). An offset beyond what `size_t` holds is
+ * refused with `EVM_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * As `evm_match_batch_offsets32`.
+ */
+enum evm_status evm_match_batch_offsets64(const struct evm_machine *machine,
+                                          struct evm_scratch *scratch,
+                                          const uint8_t *data,
+                                          size_t data_len,
+                                          const int64_t *offsets,
+                                          size_t n_events,
+                                          const uint8_t *validity,
+                                          size_t validity_offset,
+                                          uint32_t *ids_out,
+                                          size_t ids_cap,
+                                          size_t *offsets_out,
+                                          int32_t *status_out,
+                                          size_t *needed_out);
+
+/**
+ * Matches the events of a JSON Lines buffer (`data_len` bytes; `data` may
+ * be NULL if `data_len` is 0) in one call, reading them in place. Lines
+ * end at `\n`, and a last line without one counts; the event is the line
+ * without its `\n` and without a `\r` just before it; a line holding only
+ * white space is skipped (as the command-line tool does). Events are
+ * numbered 0, 1, 2, ... in buffer order, skipped lines not counted.
+ *
+ * Results as for `evm_match_batch`, for the `*n_events_out` events: the
+ * rule indexes of event `i` at `ids_out[offsets_out[i] .. offsets_out[i+1]]`,
+ * `status_out[i]` (may be NULL) `EVM_OK` or `EVM_EVENT_ERROR` (an invalid
+ * event: empty range; the other events are still matched), and
+ * `spans_out[i]` (may be NULL), which says where event `i` is: its line
+ * number from 1 (blank lines counted) and its bytes `data[start .. end]`.
+ *
+ * Sizing: `offsets_out` holds `events_cap + 1` entries, `status_out` and
+ * `spans_out` `events_cap`. The number of `\n` bytes in the buffer plus
+ * one is always enough for `events_cap`; or call once with small arrays
+ * and retry with the counts the call reports (the buffer is then matched
+ * twice).
+ *
+ * Returns:
+ * * `EVM_OK`: `*n_events_out` is the number of events and `*needed_out`
+ *   the total number of matches.
+ * * `EVM_BUFFER_TOO_SMALL`: more than `events_cap` events, or more than
+ *   `ids_cap` matches; `*n_events_out` and `*needed_out` are written as
+ *   for `EVM_OK` and nothing else is.
+ * * `EVM_NULL_ARGUMENT`: `machine`, `scratch`, `offsets_out`,
+ *   `n_events_out` or `needed_out` is NULL; `data` is NULL while
+ *   `data_len` is not 0; `ids_out` is NULL while `ids_cap` is not 0.
+ * * `EVM_INVALID_ARGUMENT`: `data_len` beyond `PTRDIFF_MAX`, an output
+ *   array not aligned for its type, and as for `evm_match`.
+ *
+ * Thread safety as for `evm_match`.
+ *
+ * # Safety
+ *
+ * `machine` and `scratch` NULL or live; `data` NULL or readable for
+ * `data_len` bytes, unchanged during the call; `ids_out` NULL or writable
+ * for `ids_cap` entries; `offsets_out` NULL or writable for `events_cap +
+ * 1` entries; `status_out` and `spans_out` NULL or writable for
+ * `events_cap` entries; `n_events_out` and `needed_out` NULL or writable.
+ */
+enum evm_status evm_match_lines(const struct evm_machine *machine,
+                                struct evm_scratch *scratch,
+                                const uint8_t *data,
+                                size_t data_len,
+                                uint32_t *ids_out,
+                                size_t ids_cap,
+                                size_t *offsets_out,
+                                int32_t *status_out,
+                                struct evm_line_span *spans_out,
+                                size_t events_cap,
+                                size_t *n_events_out,
+                                size_t *needed_out);
+
+/**
+ * Deprecated: will be removed; use `evm_match_batch_offsets32` /
+ * `evm_match_batch_offsets64` (or `evm_match_lines`).
+ *
  * As `evm_match_batch`, for events stored inside records (see
  * `evm_record_layout`): event `i` is read from the record at `records[i]`.
  * A record whose tag differs from `layout->tag`, or whose length exceeds
@@ -457,86 +787,10 @@ enum evm_status evm_match_batch_records(const struct evm_machine *machine,
                                         size_t *needed_out);
 
 /**
- * Which call failed: `EVM_PATTERN_ERROR` or `EVM_EVENT_ERROR`
- * (`EVM_NULL_ARGUMENT` for NULL). Thread-safe (errors are immutable).
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-enum evm_status evm_error_status(const struct evm_error *err);
-
-/**
- * The stable kind code: for a pattern error the pattern kind code (1
- * syntax, 2 not an object, 3 structure, 4 unknown operator, 5 operand, 6
- * numeric, 7 cidr, 8 wildcard, 9 too complex, 10 too many combinations, 11
- * too large, 12 too deep); for an event error the event kind code (1
- * syntax, 2 not an object, 3 too deep). Tell the two apart with
- * `evm_error_status`. 0 for NULL. Thread-safe.
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-uint32_t evm_error_kind(const struct evm_error *err);
-
-/**
- * The one-line message, NUL-terminated (NUL bytes inside it are shown as
- * U+FFFD). Owned by the error: valid until `evm_error_free`. "" for NULL.
- * Thread-safe.
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-const char *evm_error_message(const struct evm_error *err);
-
-/**
- * For a pattern error, the JSON path of the offending spot, such as
- * "$.detail.state" (NUL-terminated, owned by the error); "" for event
- * errors and NULL. Thread-safe.
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-const char *evm_error_path(const struct evm_error *err);
-
-/**
- * The byte offset of the problem in the pattern or event text; 0 for NULL.
- * Thread-safe.
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-size_t evm_error_offset(const struct evm_error *err);
-
-/**
- * For a pattern error, the name of the rule being added (NUL-terminated,
- * owned by the error; NUL bytes shown as U+FFFD); "" for event errors and
- * NULL. Thread-safe.
- *
- * # Safety
- *
- * `err` must be NULL or a live error.
- */
-const char *evm_error_rule(const struct evm_error *err);
-
-/**
- * Frees an error and the strings it handed out. NULL is a no-op. The error
- * must not be in use by another thread.
- *
- * # Safety
- *
- * `err` must be NULL or a live error; it is invalid afterwards.
- */
-void evm_error_free(struct evm_error *err);
-
-/**
  * Creates a live machine holding the rules of `builder` (which is consumed
- * and freed, even on failure; NULL gives an empty live machine) and writes
- * it to `*out`.
+ * and freed, even on failure; NULL gives an empty live machine with
+ * default settings) and writes it to `*out`. The builder's settings (the
+ * limits, trusted input) hold for the rules added later too.
  *
  * Ownership: the caller owns the live machine and frees it with
  * `evm_live_free`. Thread safety: the builder must not be in use
@@ -682,6 +936,109 @@ enum evm_status evm_live_match_batch(const struct evm_live *live,
                                      void *ctx,
                                      int32_t *status_out,
                                      uint64_t *version_out);
+
+/**
+ * Which call failed: `EVM_PATTERN_ERROR`, `EVM_EVENT_ERROR` or
+ * `EVM_RULES_FILE_ERROR` (`EVM_NULL_ARGUMENT` for NULL). Thread-safe
+ * (errors are immutable).
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+enum evm_status evm_error_status(const struct evm_error *err);
+
+/**
+ * The stable kind code, a value of the enum that goes with the status
+ * (tell them apart with `evm_error_status`): `evm_pattern_error_kind` for
+ * `EVM_PATTERN_ERROR`, `evm_event_error_kind` for `EVM_EVENT_ERROR`,
+ * `evm_rules_file_error_kind` for `EVM_RULES_FILE_ERROR`. 0 for NULL.
+ * Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+uint32_t evm_error_kind(const struct evm_error *err);
+
+/**
+ * The one-line message, NUL-terminated (NUL bytes inside it are shown as
+ * U+FFFD). Owned by the error: valid until `evm_error_free`. "" for NULL.
+ * For an invalid rule of a rules file, the pattern's message (the rule's
+ * name is in `evm_error_rule`). Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+const char *evm_error_message(const struct evm_error *err);
+
+/**
+ * For a pattern error, the JSON path of the offending spot inside the
+ * pattern, such as "$.detail.state" (NUL-terminated, owned by the error);
+ * "" for other errors and NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+const char *evm_error_path(const struct evm_error *err);
+
+/**
+ * The byte offset of the problem in the text the failing call was given:
+ * the pattern, the event, or the rules file (for a rule whose pattern a
+ * rules file holds in a JSON string, the offset of that string). 0 for
+ * NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+size_t evm_error_offset(const struct evm_error *err);
+
+/**
+ * For an error of `evm_builder_add_rules_json`, the line of
+ * `evm_error_offset` in the rules file, from 1 (the line the command-line
+ * tool reports); 0 for other errors and NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+size_t evm_error_line(const struct evm_error *err);
+
+/**
+ * For an error of `evm_builder_add_rules_json`, the column of
+ * `evm_error_offset` in its line, in bytes from 1; 0 for other errors and
+ * NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+size_t evm_error_column(const struct evm_error *err);
+
+/**
+ * The name of the rule the error is about (NUL-terminated, owned by the
+ * error; NUL bytes shown as U+FFFD): for a pattern error, the rule being
+ * added; for a rules-file error, the member that is not a pattern, if
+ * any; "" otherwise and for NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error.
+ */
+const char *evm_error_rule(const struct evm_error *err);
+
+/**
+ * Frees an error and the strings it handed out. NULL is a no-op. The error
+ * must not be in use by another thread.
+ *
+ * # Safety
+ *
+ * `err` must be NULL or a live error; it is invalid afterwards.
+ */
+void evm_error_free(struct evm_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

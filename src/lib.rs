@@ -93,7 +93,8 @@
 #![deny(missing_docs)]
 // Public types should print usefully in users' debugging.
 #![warn(missing_debug_implementations)]
-// Unsafe code is allowed only in the modules that need it (the C ABI).
+// Unsafe code is allowed only in the modules that need it, each with its own
+// `allow` below: the C ABI (src/ffi) and the CPU-specific code (src/arch).
 #![deny(unsafe_code)]
 
 #[allow(unsafe_code)]

@@ -2,17 +2,19 @@
 //! changes while other threads match.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::Ordering;
 
-use super::handles::{evm_builder, evm_error, evm_scratch, evm_status, NEXT_MACHINE_ID};
-use super::panic::{guard, guard_or};
-use super::{batch_arrays, bytes, report};
-use crate::LiveMachine;
-
-use evm_status::{
-    EVM_EVENT_ERROR, EVM_INVALID_ARGUMENT, EVM_INVALID_UTF8, EVM_NULL_ARGUMENT, EVM_OK,
-    EVM_PATTERN_ERROR,
+use super::builder::evm_builder;
+use super::error::evm_status::{
+    self, EVM_EVENT_ERROR, EVM_INVALID_ARGUMENT, EVM_INVALID_UTF8, EVM_OK,
 };
+use super::error::{evm_error, report};
+use super::machine::next_machine_id;
+use super::panic::{guard, guard_or};
+use super::ptr::{
+    give, take_box, try_bytes, try_event_arrays, try_opt_out, try_ref, try_slice, OutArray,
+};
+use super::scratch::evm_scratch;
+use crate::LiveMachine;
 
 /// A rule set that can change while other threads match against it.
 /// Opaque. Thread-safe: any number of threads may match (each with its own
@@ -22,8 +24,9 @@ use evm_status::{
 /// are serialized internally.
 #[derive(Debug)]
 pub struct evm_live {
-    pub(crate) live: LiveMachine,
-    pub(crate) id: u64,
+    live: LiveMachine,
+    /// Identifies the live machine for the scratches created from it.
+    id: u64,
 }
 
 /// Called by `evm_live_match_batch` once per (event, matching rule), with
@@ -41,30 +44,21 @@ pub type evm_live_match_callback = Option<
     ) -> c_int,
 >;
 
-/// A live machine's handle from a pointer, or the status to return.
-///
-/// # Safety
-///
-/// `live` must be NULL or a live handle.
-unsafe fn live_ref<'a>(live: *const evm_live) -> Result<&'a evm_live, evm_status> {
-    // SAFETY: NULL or live by the caller's contract; shared access only.
-    unsafe { live.as_ref() }.ok_or(EVM_NULL_ARGUMENT)
-}
-
 /// A UTF-8 name from (`ptr`, `len`), or the status to return.
 ///
 /// # Safety
 ///
-/// A non-NULL `ptr` must be readable for `len` bytes.
-unsafe fn name<'a>(ptr: *const u8, len: usize) -> Result<&'a str, evm_status> {
+/// A non-NULL `ptr` must be readable for `len` bytes for `'a`.
+unsafe fn try_name<'a>(ptr: *const u8, len: usize) -> Result<&'a str, evm_status> {
     // SAFETY: forwarded contract.
-    let b = unsafe { bytes(ptr, len) }?;
+    let b = unsafe { try_bytes(ptr, len) }?;
     std::str::from_utf8(b).map_err(|_| EVM_INVALID_UTF8)
 }
 
 /// Creates a live machine holding the rules of `builder` (which is consumed
-/// and freed, even on failure; NULL gives an empty live machine) and writes
-/// it to `*out`.
+/// and freed, even on failure; NULL gives an empty live machine with
+/// default settings) and writes it to `*out`. The builder's settings (the
+/// limits, trusted input) hold for the rules added later too.
 ///
 /// Ownership: the caller owns the live machine and frees it with
 /// `evm_live_free`. Thread safety: the builder must not be in use
@@ -82,26 +76,23 @@ pub unsafe extern "C" fn evm_live_new(
     out: *mut *mut evm_live,
 ) -> evm_status {
     guard(|| {
-        let b = if builder.is_null() {
-            None
-        } else {
-            // SAFETY: a live builder from `Box::into_raw`, given back to us.
-            Some(unsafe { Box::from_raw(builder) })
-        };
+        // SAFETY: NULL or a live builder, handed over to us for good (this
+        // function consumes it).
+        let b = unsafe { take_box(builder) };
         if out.is_null() {
-            return EVM_NULL_ARGUMENT;
+            return Err(evm_status::EVM_NULL_ARGUMENT);
         }
         let live = match b {
+            // The builder's settings (limits, trusted input) go with it.
             Some(b) => b.builder.build_live(),
             None => LiveMachine::new(),
         };
-        let h = Box::new(evm_live {
+        let h = evm_live {
             live,
-            id: NEXT_MACHINE_ID.fetch_add(1, Ordering::Relaxed),
-        });
-        // SAFETY: `out` is non-NULL and writable by the caller's contract.
-        unsafe { out.write(Box::into_raw(h)) };
-        EVM_OK
+            id: next_machine_id(),
+        };
+        // SAFETY: `out` is writable by the caller's contract.
+        unsafe { give(out, h) }
     })
 }
 
@@ -114,10 +105,8 @@ pub unsafe extern "C" fn evm_live_new(
 #[no_mangle]
 pub unsafe extern "C" fn evm_live_free(live: *mut evm_live) {
     guard_or((), || {
-        if !live.is_null() {
-            // SAFETY: from `Box::into_raw` in `evm_live_new`, given back.
-            drop(unsafe { Box::from_raw(live) });
-        }
+        // SAFETY: NULL or a live handle, handed back for good.
+        drop(unsafe { take_box(live) });
     })
 }
 
@@ -146,29 +135,23 @@ pub unsafe extern "C" fn evm_live_add_rule(
 ) -> evm_status {
     guard(|| {
         // SAFETY: the pointers meet this function's contract.
-        let (l, n, p) = match unsafe {
+        let (l, n, p, version_out) = unsafe {
             (
-                live_ref(live),
-                name(name_ptr, name_len),
-                bytes(pattern_ptr, pattern_len),
+                try_ref(live)?,
+                try_name(name_ptr, name_len)?,
+                try_bytes(pattern_ptr, pattern_len)?,
+                try_opt_out(version_out),
             )
-        } {
-            (Ok(l), Ok(n), Ok(p)) => (l, n, p),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
         };
         match l.live.add_rule(n, p) {
             Ok(v) => {
-                if !version_out.is_null() {
-                    // SAFETY: non-NULL and writable by the contract.
-                    unsafe { version_out.write(v) };
+                if let Some(out) = version_out {
+                    out.write(v);
                 }
-                EVM_OK
+                Ok(())
             }
-            Err(e) => {
-                // SAFETY: `err_out` NULL or writable by the contract.
-                unsafe { report(err_out, || evm_error::pattern(n, &e)) };
-                EVM_PATTERN_ERROR
-            }
+            // SAFETY: `err_out` NULL or writable by the contract.
+            Err(e) => Err(unsafe { report(err_out, || evm_error::pattern(n, &e)) }),
         }
     })
 }
@@ -193,21 +176,22 @@ pub unsafe extern "C" fn evm_live_remove_rule(
 ) -> evm_status {
     guard(|| {
         // SAFETY: the pointers meet this function's contract.
-        let (l, n) = match unsafe { (live_ref(live), name(name_ptr, name_len)) } {
-            (Ok(l), Ok(n)) => (l, n),
-            (Err(e), _) | (_, Err(e)) => return e,
+        let (l, n, removed_out, version_out) = unsafe {
+            (
+                try_ref(live)?,
+                try_name(name_ptr, name_len)?,
+                try_opt_out(removed_out),
+                try_opt_out(version_out),
+            )
         };
         let v = l.live.remove_rule(n);
-        // SAFETY: each non-NULL out-pointer is writable by the contract.
-        unsafe {
-            if !removed_out.is_null() {
-                removed_out.write(c_int::from(v.is_some()));
-            }
-            if let (Some(v), false) = (v, version_out.is_null()) {
-                version_out.write(v);
-            }
+        if let Some(out) = removed_out {
+            out.write(c_int::from(v.is_some()));
         }
-        EVM_OK
+        if let (Some(v), Some(out)) = (v, version_out) {
+            out.write(v);
+        }
+        Ok(())
     })
 }
 
@@ -239,51 +223,39 @@ pub unsafe extern "C" fn evm_live_replace_rules(
     version_out: *mut u64,
 ) -> evm_status {
     guard(|| {
-        // SAFETY: NULL or live by the contract.
-        let l = match unsafe { live_ref(live) } {
-            Ok(l) => l,
-            Err(e) => return e,
+        // SAFETY: NULL or live, the arrays NULL or readable for `n`
+        // entries, `version_out` NULL or writable, by the contract.
+        let (l, names, name_lens, patterns, pattern_lens, version_out) = unsafe {
+            (
+                try_ref(live)?,
+                try_slice(names, n)?,
+                try_slice(name_lens, n)?,
+                try_slice(patterns, n)?,
+                try_slice(pattern_lens, n)?,
+                try_opt_out(version_out),
+            )
         };
-        if n >= isize::MAX as usize / std::mem::size_of::<usize>() {
-            return EVM_INVALID_ARGUMENT;
-        }
         let mut rules: Vec<(&str, &[u8])> = Vec::with_capacity(n);
-        if n > 0 {
-            if names.is_null()
-                || name_lens.is_null()
-                || patterns.is_null()
-                || pattern_lens.is_null()
-            {
-                return EVM_NULL_ARGUMENT;
-            }
-            for i in 0..n {
-                // SAFETY: the arrays are readable for `n` entries and each
-                // entry for its length, by the contract.
-                let entry = unsafe {
-                    (
-                        name(*names.add(i), *name_lens.add(i)),
-                        bytes(*patterns.add(i), *pattern_lens.add(i)),
-                    )
-                };
-                match entry {
-                    (Ok(nm), Ok(p)) => rules.push((nm, p)),
-                    (Err(e), _) | (_, Err(e)) => return e,
-                }
-            }
+        for i in 0..n {
+            // SAFETY: each entry is NULL or readable for its length, by the
+            // contract.
+            let entry = unsafe {
+                (
+                    try_name(names[i], name_lens[i])?,
+                    try_bytes(patterns[i], pattern_lens[i])?,
+                )
+            };
+            rules.push(entry);
         }
         match l.live.replace_rules(rules) {
             Ok(v) => {
-                if !version_out.is_null() {
-                    // SAFETY: non-NULL and writable by the contract.
-                    unsafe { version_out.write(v) };
+                if let Some(out) = version_out {
+                    out.write(v);
                 }
-                EVM_OK
+                Ok(())
             }
-            Err((rule, e)) => {
-                // SAFETY: `err_out` NULL or writable by the contract.
-                unsafe { report(err_out, || evm_error::pattern(&rule, &e)) };
-                EVM_PATTERN_ERROR
-            }
+            // SAFETY: `err_out` NULL or writable by the contract.
+            Err((rule, e)) => Err(unsafe { report(err_out, || evm_error::pattern(&rule, &e)) }),
         }
     })
 }
@@ -302,22 +274,23 @@ pub unsafe extern "C" fn evm_live_info(
     version_out: *mut u64,
 ) -> evm_status {
     guard(|| {
-        // SAFETY: NULL or live by the contract.
-        let l = match unsafe { live_ref(live) } {
-            Ok(l) => l,
-            Err(e) => return e,
+        // SAFETY: NULL or live, out-pointers NULL or writable, by the
+        // contract.
+        let (l, rule_count_out, version_out) = unsafe {
+            (
+                try_ref(live)?,
+                try_opt_out(rule_count_out),
+                try_opt_out(version_out),
+            )
         };
         let snap = l.live.snapshot();
-        // SAFETY: each non-NULL out-pointer is writable by the contract.
-        unsafe {
-            if !rule_count_out.is_null() {
-                rule_count_out.write(snap.rule_count());
-            }
-            if !version_out.is_null() {
-                version_out.write(snap.version());
-            }
+        if let Some(out) = rule_count_out {
+            out.write(snap.rule_count());
         }
-        EVM_OK
+        if let Some(out) = version_out {
+            out.write(snap.version());
+        }
+        Ok(())
     })
 }
 
@@ -334,18 +307,10 @@ pub unsafe extern "C" fn evm_live_scratch_new(
     out: *mut *mut evm_scratch,
 ) -> evm_status {
     guard(|| {
-        if out.is_null() {
-            return EVM_NULL_ARGUMENT;
-        }
         // SAFETY: NULL or live by the contract.
-        let l = match unsafe { live_ref(live) } {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
-        let s = Box::new(evm_scratch::for_id(l.id));
-        // SAFETY: `out` is non-NULL and writable by the contract.
-        unsafe { out.write(Box::into_raw(s)) };
-        EVM_OK
+        let l = unsafe { try_ref(live) }?;
+        // SAFETY: `out` is NULL or writable by the contract.
+        unsafe { give(out, evm_scratch::for_id(l.id)) }
     })
 }
 
@@ -382,47 +347,38 @@ pub unsafe extern "C" fn evm_live_match_batch(
     version_out: *mut u64,
 ) -> evm_status {
     guard(|| {
-        // SAFETY: NULL or live by the contract.
-        let l = match unsafe { live_ref(live) } {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
-        // SAFETY: NULL or live by the contract; shared access (the mutable
-        // state sits behind the scratch's busy flag).
-        let Some(s) = (unsafe { scratch.as_ref() }) else {
-            return EVM_NULL_ARGUMENT;
-        };
-        let Some(cb) = callback else {
-            return EVM_NULL_ARGUMENT;
-        };
+        // SAFETY: NULL or live by the contract; shared access only (the
+        // scratch's mutable state sits behind its busy flag).
+        let (l, s) = unsafe { (try_ref(live)?, try_ref(scratch.cast_const())?) };
+        let cb = callback.ok_or(evm_status::EVM_NULL_ARGUMENT)?;
         if s.machine_id != l.id {
-            return EVM_INVALID_ARGUMENT;
+            return Err(EVM_INVALID_ARGUMENT);
         }
         // SAFETY: the arrays meet this function's contract.
-        let (events, lens) = match unsafe { batch_arrays(events, lens, n_events) } {
-            Ok(el) => el,
-            Err(st) => return st,
+        let (events, lens) = unsafe { try_event_arrays(events, lens, n_events) }?;
+        // SAFETY: NULL or writable for `n_events` entries, and NULL or
+        // writable, by the contract.
+        let (status_out, version_out) = unsafe {
+            (
+                OutArray::optional(status_out, n_events)?,
+                try_opt_out(version_out),
+            )
         };
-        let Some(mut lock) = s.lock() else {
-            return EVM_INVALID_ARGUMENT;
-        };
+        let mut lock = s.lock()?;
         let st = lock.state();
+        st.batch_status.clear();
         // One version for the whole batch.
         let snap = l.live.snapshot();
         let mut stopped = false;
         for (i, (&ptr, &len)) in events.iter().zip(lens).enumerate() {
             if stopped {
-                if !status_out.is_null() {
-                    // SAFETY: writable for `n_events` entries.
-                    unsafe { status_out.add(i).write(EVM_OK as i32) };
-                }
+                st.batch_status.push(EVM_OK as i32);
                 continue;
             }
-            // SAFETY: non-NULL (checked) and readable for `len` bytes.
-            let event = match unsafe { bytes(ptr, len) } {
-                Ok(e) => e,
-                Err(code) => return code,
-            };
+            // SAFETY: non-NULL with a length within isize (checked by
+            // `try_event_arrays`), and readable for that many bytes by the
+            // caller's contract.
+            let event = unsafe { std::slice::from_raw_parts(ptr, len) };
             let r = snap.for_each_match(&mut st.scratch, event, |id| {
                 if stopped {
                     return;
@@ -436,15 +392,14 @@ pub unsafe extern "C" fn evm_live_match_batch(
                 }
             });
             let code = if r.is_ok() { EVM_OK } else { EVM_EVENT_ERROR };
-            if !status_out.is_null() {
-                // SAFETY: writable for `n_events` entries.
-                unsafe { status_out.add(i).write(code as i32) };
-            }
+            st.batch_status.push(code as i32);
         }
-        if !version_out.is_null() {
-            // SAFETY: non-NULL and writable by the contract.
-            unsafe { version_out.write(snap.version()) };
+        if let Some(out) = status_out {
+            out.fill(&st.batch_status)?;
         }
-        EVM_OK
+        if let Some(out) = version_out {
+            out.write(snap.version());
+        }
+        Ok(())
     })
 }

@@ -4,11 +4,16 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::handles::evm_status;
+use super::error::evm_status;
 
-/// Runs `f`, turning a panic into [`evm_status::EVM_PANIC`].
-pub(crate) fn guard(f: impl FnOnce() -> evm_status) -> evm_status {
-    guard_or(evm_status::EVM_PANIC, f)
+/// Runs `f`, turning `Ok` into `EVM_OK`, `Err(status)` into that status and
+/// a panic into [`evm_status::EVM_PANIC`]. Bodies use `?` on the pointer
+/// checks of [`super::ptr`].
+pub(crate) fn guard(f: impl FnOnce() -> Result<(), evm_status>) -> evm_status {
+    guard_or(evm_status::EVM_PANIC, || match f() {
+        Ok(()) => evm_status::EVM_OK,
+        Err(status) => status,
+    })
 }
 
 /// Runs `f`, turning a panic into `fallback`.
@@ -27,7 +32,11 @@ mod tests {
 
     #[test]
     fn panics_become_a_status_or_the_fallback() {
-        assert_eq!(guard(|| evm_status::EVM_OK), evm_status::EVM_OK);
+        assert_eq!(guard(|| Ok(())), evm_status::EVM_OK);
+        assert_eq!(
+            guard(|| Err(evm_status::EVM_NULL_ARGUMENT)),
+            evm_status::EVM_NULL_ARGUMENT
+        );
         assert_eq!(guard(|| panic!("test panic")), evm_status::EVM_PANIC);
         assert_eq!(guard_or(7u32, || panic!("test panic")), 7);
     }

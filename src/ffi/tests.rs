@@ -1,12 +1,25 @@
 //! Rust-side round trips through the C ABI (the C tests in tests/c/ cover
 //! every function and error path from C; these run under `cargo test`
-//! without a C compiler).
+//! without a C compiler): single events and the pointer-array batches here,
+//! builder settings and rules files in `settings.rs`, the zero-copy batches
+//! in `batches.rs`.
 
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr::{null, null_mut};
 
-use super::*;
+use super::batch::*;
+use super::builder::*;
+use super::error::evm_status::*;
+use super::error::*;
+use super::live::*;
+use super::machine::*;
+use super::matching::*;
+use super::records::*;
+use super::scratch::*;
 use crate::RuleId;
+
+mod batches;
+mod settings;
 
 #[test]
 fn rule_ids_fit_in_u32() {

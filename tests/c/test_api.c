@@ -58,7 +58,7 @@ static void test_builder_errors(void) {
     CHECK(evm_builder_add_rule(b, S("broken"), S("{\"a\": "), &err) == EVM_PATTERN_ERROR);
     CHECK(err != SENTINEL_ERR && err != NULL);
     CHECK(evm_error_status(err) == EVM_PATTERN_ERROR);
-    CHECK(evm_error_kind(err) == 1); /* syntax */
+    CHECK(evm_error_kind(err) == EVM_PATTERN_ERROR_SYNTAX);
     CHECK(strlen(evm_error_message(err)) > 0);
     CHECK(strcmp(evm_error_rule(err), "broken") == 0);
     evm_error_free(err);
@@ -69,7 +69,7 @@ static void test_builder_errors(void) {
           EVM_PATTERN_ERROR);
     CHECK(err != NULL);
     CHECK(evm_error_status(err) == EVM_PATTERN_ERROR);
-    CHECK(evm_error_kind(err) == 5); /* operand */
+    CHECK(evm_error_kind(err) == EVM_PATTERN_ERROR_OPERAND);
     CHECK(strcmp(evm_error_message(err), "prefix match pattern must be a string") == 0);
     CHECK(strncmp(evm_error_path(err), "$.a", 3) == 0);
     CHECK(evm_error_offset(err) == 18);
@@ -80,7 +80,7 @@ static void test_builder_errors(void) {
     CHECK(evm_builder_add_rule(b, S("arr"), S("[1]"), NULL) == EVM_PATTERN_ERROR);
     err = NULL;
     CHECK(evm_builder_add_rule(b, S("arr"), S("[1]"), &err) == EVM_PATTERN_ERROR);
-    CHECK(evm_error_kind(err) == 2);
+    CHECK(evm_error_kind(err) == EVM_PATTERN_ERROR_NOT_AN_OBJECT);
     evm_error_free(err);
 
     /* A pattern that is not UTF-8 is a pattern (syntax) error. */
@@ -88,7 +88,7 @@ static void test_builder_errors(void) {
     {
         const uint8_t pat[] = {'{', '"', 'a', '"', ':', '[', '"', 0xff, '"', ']', '}'};
         CHECK(evm_builder_add_rule(b, S("r"), pat, sizeof pat, &err) == EVM_PATTERN_ERROR);
-        CHECK(evm_error_kind(err) == 1);
+        CHECK(evm_error_kind(err) == EVM_PATTERN_ERROR_SYNTAX);
         evm_error_free(err);
     }
 
@@ -202,7 +202,7 @@ static void test_match(evm_machine *m) {
     CHECK(n == 99);
     CHECK(err != NULL);
     CHECK(evm_error_status(err) == EVM_EVENT_ERROR);
-    CHECK(evm_error_kind(err) == 1);
+    CHECK(evm_error_kind(err) == EVM_EVENT_ERROR_SYNTAX);
     CHECK(evm_error_offset(err) == 12);
     CHECK(strlen(evm_error_message(err)) > 0);
     CHECK(strcmp(evm_error_path(err), "") == 0);
@@ -211,13 +211,13 @@ static void test_match(evm_machine *m) {
 
     err = NULL;
     CHECK(evm_match(m, s, S("[1]"), ids, 8, &n, &err) == EVM_EVENT_ERROR);
-    CHECK(evm_error_kind(err) == 2);
+    CHECK(evm_error_kind(err) == EVM_EVENT_ERROR_NOT_AN_OBJECT);
     evm_error_free(err);
     {
         const uint8_t bad[] = {'{', '"', 'a', '"', ':', '"', 0xff, '"', '}'};
         err = NULL;
         CHECK(evm_match(m, s, bad, sizeof bad, ids, 8, &n, &err) == EVM_EVENT_ERROR);
-        CHECK(evm_error_kind(err) == 1);
+        CHECK(evm_error_kind(err) == EVM_EVENT_ERROR_SYNTAX);
         evm_error_free(err);
     }
     CHECK(evm_match(m, s, S(""), ids, 8, &n, NULL) == EVM_EVENT_ERROR);
@@ -312,7 +312,8 @@ static void test_match_cb(evm_machine *m) {
     memset(&c, 0, sizeof c);
     CHECK(evm_match_cb(m, s, S("{"), collect_cb, &c, &err) == EVM_EVENT_ERROR);
     CHECK(c.n == 0);
-    CHECK(evm_error_status(err) == EVM_EVENT_ERROR && evm_error_kind(err) == 1);
+    CHECK(evm_error_status(err) == EVM_EVENT_ERROR);
+    CHECK(evm_error_kind(err) == EVM_EVENT_ERROR_SYNTAX);
     evm_error_free(err);
     CHECK(evm_match_cb(m, s, S("{"), collect_cb, &c, NULL) == EVM_EVENT_ERROR);
 
@@ -480,6 +481,7 @@ static void test_null_handles(void) {
     CHECK(evm_error_status(NULL) == EVM_NULL_ARGUMENT);
     CHECK(evm_error_kind(NULL) == 0);
     CHECK(evm_error_offset(NULL) == 0);
+    CHECK(evm_error_line(NULL) == 0 && evm_error_column(NULL) == 0);
     CHECK(strcmp(evm_error_message(NULL), "") == 0);
     CHECK(strcmp(evm_error_path(NULL), "") == 0);
     CHECK(strcmp(evm_error_rule(NULL), "") == 0);
