@@ -938,6 +938,65 @@ enum evm_status evm_live_match_batch(const struct evm_live *live,
                                      uint64_t *version_out);
 
 /**
+ * Explains why rule `index` matches the event or does not, as JSON: an
+ * object `{"rule": NAME, "matched": BOOL, "branches": [...]}` listing,
+ * for each `$or` branch and each of its fields, the path, the leaf as the
+ * pattern wrote it, the event's values there (JSON text, byte offset,
+ * array indices) and which element of the leaf each satisfies, and any
+ * array-consistency conflict. The verdict is the matcher's own. The
+ * schema is documented with `Explanation::to_json` in the Rust crate and
+ * in `docs/explain.md`; it only ever gains keys.
+ *
+ * Ownership: `*json_out` receives a NUL-terminated UTF-8 string that the
+ * caller frees with `evm_text_free`. Explaining allocates and is slow next
+ * to matching: it is for debugging. Thread-safe (no scratch is used).
+ *
+ * Returns `EVM_OK`; `EVM_EVENT_ERROR` for an invalid event (`*err_out`, if
+ * `err_out` is not NULL, receives the same error `evm_match` gives, to be
+ * freed with `evm_error_free`); `EVM_INVALID_ARGUMENT` if `index` is not a
+ * rule of the machine or `event_len` exceeds `PTRDIFF_MAX`;
+ * `EVM_NULL_ARGUMENT` if `machine`, `event_ptr` or `json_out` is NULL.
+ *
+ * # Safety
+ *
+ * `machine` must be NULL or a live machine; `event_ptr` NULL or readable
+ * for `event_len` bytes; `json_out` and `err_out` NULL or writable.
+ */
+enum evm_status evm_explain(const struct evm_machine *machine,
+                            size_t index,
+                            const uint8_t *event_ptr,
+                            size_t event_len,
+                            char **json_out,
+                            struct evm_error **err_out);
+
+/**
+ * As `evm_explain`, but `*text_out` receives the readable tree (one line
+ * per branch, field and value, failing fields marked `✗`, satisfied ones
+ * `✓`; no colours), freed with `evm_text_free`.
+ *
+ * # Safety
+ *
+ * As for `evm_explain`.
+ */
+enum evm_status evm_explain_tree(const struct evm_machine *machine,
+                                 size_t index,
+                                 const uint8_t *event_ptr,
+                                 size_t event_len,
+                                 char **text_out,
+                                 struct evm_error **err_out);
+
+/**
+ * Frees a string from `evm_explain` or `evm_explain_tree`. NULL is a
+ * no-op. Must not be called twice with the same string.
+ *
+ * # Safety
+ *
+ * `text` must be NULL or a string from one of those functions, not yet
+ * freed.
+ */
+void evm_text_free(char *text);
+
+/**
  * Which call failed: `EVM_PATTERN_ERROR`, `EVM_EVENT_ERROR` or
  * `EVM_RULES_FILE_ERROR` (`EVM_NULL_ARGUMENT` for NULL). Thread-safe
  * (errors are immutable).

@@ -89,6 +89,15 @@ const EVM_NULL_EVENT: i32 = 9;
 const EVM_RULES_FILE_ERROR_SYNTAX: u32 = 1;
 const EVM_RULES_FILE_ERROR_NOT_RULES: u32 = 2;
 
+type ExplainFn = unsafe extern "C" fn(
+    *const MachineH,
+    usize,
+    *const u8,
+    usize,
+    *mut *mut c_char,
+    *mut *mut ErrorH,
+) -> i32;
+
 type Callback = Option<unsafe extern "C" fn(*mut c_void, u32) -> c_int>;
 
 extern "C" {
@@ -206,6 +215,23 @@ extern "C" {
         status_out: *mut i32,
         needed_out: *mut usize,
     ) -> i32;
+    fn evm_explain(
+        m: *const MachineH,
+        rule: usize,
+        ev: *const u8,
+        len: usize,
+        text_out: *mut *mut c_char,
+        err_out: *mut *mut ErrorH,
+    ) -> i32;
+    fn evm_explain_tree(
+        m: *const MachineH,
+        rule: usize,
+        ev: *const u8,
+        len: usize,
+        text_out: *mut *mut c_char,
+        err_out: *mut *mut ErrorH,
+    ) -> i32;
+    fn evm_text_free(t: *mut c_char);
     fn evm_error_status(e: *const ErrorH) -> i32;
     fn evm_error_kind(e: *const ErrorH) -> u32;
     fn evm_error_message(e: *const ErrorH) -> *const c_char;
@@ -458,6 +484,37 @@ unsafe fn check(case: &gen::Case, bits: &mut Bits) {
                 case,
                 format!("event {i}: evm_match status {st}, reference {want:?}"),
             ),
+        }
+        // evm_explain and evm_explain_tree for every rule: the verdict is
+        // evm_match's, and an invalid event the same error.
+        let matched_names: Option<Vec<String>> = (st == EVM_OK).then(|| to_names(&ids[..n]));
+        for rule in 0..count {
+            for (tree, f) in [(false, evm_explain as ExplainFn), (true, evm_explain_tree)] {
+                let mut text = ptr::null_mut();
+                let mut err = ptr::null_mut();
+                let st = f(m, rule, ev.as_ptr(), ev.len(), &mut text, &mut err);
+                match (&matched_names, st) {
+                    (Some(got), EVM_OK) => {
+                        assert!(err.is_null() && !text.is_null());
+                        let t = cstr(text);
+                        let verdict = if tree {
+                            !t.lines().next().unwrap().ends_with("did not match")
+                        } else {
+                            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+                            v["matched"].as_bool().unwrap()
+                        };
+                        if verdict != got.contains(&names[rule]) {
+                            fail(case, format!("event {i}: explain {t} vs matches {got:?}"));
+                        }
+                        evm_text_free(text);
+                    }
+                    (None, EVM_EVENT_ERROR) => {
+                        assert!(text.is_null() && !err.is_null());
+                        evm_error_free(err);
+                    }
+                    _ => fail(case, format!("event {i}: evm_explain status {st}")),
+                }
+            }
         }
         // evm_match_cb, all matches and stopping after the first.
         for limit in [usize::MAX, 1] {

@@ -17,6 +17,8 @@
 //!   offsets, JSON Lines), all through one body.
 //! * `records.rs`: the deprecated record-layout batch call.
 //! * `live.rs`: `evm_live`, a rule set that changes while threads match.
+//! * `explain.rs`: why a rule matched an event or did not, as JSON or a
+//!   readable tree.
 //! * `error.rs`: `evm_status`, the error kind enums and `evm_error`.
 //! * `ptr.rs`: the pointer and NULL checks every export makes;
 //!   `panic.rs`: the panic guard every export runs inside.
@@ -52,6 +54,8 @@ mod batch;
 mod records;
 
 mod live;
+
+mod explain;
 
 mod error;
 

@@ -11,6 +11,7 @@ use super::batch::*;
 use super::builder::*;
 use super::error::evm_status::*;
 use super::error::*;
+use super::explain::*;
 use super::live::*;
 use super::machine::*;
 use super::matching::*;
@@ -19,6 +20,7 @@ use super::scratch::*;
 use crate::RuleId;
 
 mod batches;
+mod explain;
 mod settings;
 
 #[test]
