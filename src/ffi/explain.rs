@@ -41,9 +41,9 @@ unsafe fn explain_into(
             .ok_or(EVM_INVALID_ARGUMENT)?;
         let e = match m.machine.explain_id(id, event) {
             Ok(e) => e,
-            // SAFETY: `err_out` is NULL or writable by the contract.
             Err(ExplainError::Event(e)) => {
-                return Err(unsafe { report(err_out, || evm_error::event(&e)) })
+                // SAFETY: `err_out` is NULL or writable by the contract.
+                return Err(unsafe { report(err_out, || evm_error::event(&e)) });
             }
             Err(_) => return Err(EVM_INVALID_ARGUMENT),
         };
