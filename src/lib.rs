@@ -106,6 +106,7 @@ mod explain;
 mod ffi;
 mod json;
 mod limits;
+mod lines;
 mod live;
 mod machine;
 mod pattern;
@@ -118,6 +119,7 @@ pub use crate::explain::{
     ArrayConflict, BranchExplanation, ExplainError, Explanation, FieldExplanation, FieldStatus,
     ValueExplanation, MAX_VALUES, MAX_VALUE_TEXT,
 };
+pub use crate::lines::{JsonLines, Line};
 pub use crate::live::LiveMachine;
 pub use crate::machine::{Machine, MachineBuilder, Scratch};
 pub use crate::pattern::{Limits, Pattern};

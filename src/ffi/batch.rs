@@ -7,8 +7,6 @@
 //! at `status_out[i]`. A row that is not matched (an invalid event, an
 //! Arrow null) has an empty range and its own status, so nothing shifts.
 
-use memchr::memchr;
-
 use super::error::evm_status::{
     self, EVM_BUFFER_TOO_SMALL, EVM_EVENT_ERROR, EVM_INVALID_ARGUMENT, EVM_NULL_ARGUMENT,
     EVM_NULL_EVENT, EVM_OK,
@@ -17,6 +15,7 @@ use super::machine::evm_machine;
 use super::panic::guard;
 use super::ptr::{try_event_arrays, try_opt_out, try_out, try_slice, OutArray};
 use super::scratch::{evm_scratch, machine_and_scratch, ScratchState};
+use crate::JsonLines;
 
 /// Where an event of a JSON Lines buffer sits, for `evm_match_lines`.
 #[repr(C)]
@@ -445,55 +444,6 @@ pub unsafe extern "C" fn evm_match_batch_offsets64(
     })
 }
 
-/// The events of a JSON Lines buffer, read as the command-line tool reads
-/// its input: lines end at `\n` (a last line without one counts); one
-/// `\r` before the `\n` is not part of the event; a line holding only
-/// ASCII white space is skipped (but counted).
-#[derive(Clone, Debug)]
-pub(super) struct Lines<'a> {
-    data: &'a [u8],
-    pos: usize,
-    line: usize,
-}
-
-impl<'a> Lines<'a> {
-    pub(super) fn new(data: &'a [u8]) -> Lines<'a> {
-        Lines {
-            data,
-            pos: 0,
-            line: 0,
-        }
-    }
-}
-
-impl<'a> Iterator for Lines<'a> {
-    type Item = (&'a [u8], evm_line_span);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let data = self.data;
-        while let Some(rest) = data.get(self.pos..).filter(|r| !r.is_empty()) {
-            let start = self.pos;
-            let newline = memchr(b'\n', rest).map_or(data.len(), |i| start + i);
-            self.pos = newline + 1;
-            self.line += 1;
-            let mut line = &data[start..newline];
-            if let Some(l) = line.strip_suffix(b"\r") {
-                line = l;
-            }
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let span = evm_line_span {
-                line: self.line,
-                start,
-                end: start + line.len(),
-            };
-            return Some((line, span));
-        }
-        None
-    }
-}
-
 /// Matches the events of a JSON Lines buffer (`data_len` bytes; `data` may
 /// be NULL if `data_len` is 0) in one call, reading them in place. Lines
 /// end at `\n`, and a last line without one counts; the event is the line
@@ -558,7 +508,14 @@ pub unsafe extern "C" fn evm_match_lines(
         // SAFETY: NULL or readable for `data_len` bytes, unchanged during
         // the call, by the caller's contract.
         let data = unsafe { try_slice(data, data_len) }?;
-        let rows = Lines::new(data).map(|(line, span)| Row::Line(line, span));
+        let rows = JsonLines::new(data).map(|l| {
+            let span = evm_line_span {
+                line: l.number,
+                start: l.start,
+                end: l.end(),
+            };
+            Row::Line(l.event, span)
+        });
         let out = BatchOut {
             ids_out,
             ids_cap,
@@ -578,28 +535,6 @@ pub unsafe extern "C" fn evm_match_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &[u8]) -> Vec<(&[u8], usize, usize, usize)> {
-        Lines::new(text)
-            .map(|(l, s)| {
-                assert_eq!(&text[s.start..s.end], l);
-                (l, s.line, s.start, s.end)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn lines_as_the_cli_reads_them() {
-        assert!(lines(b"").is_empty());
-        assert!(lines(b"\n \n\t\r\n").is_empty());
-        assert_eq!(lines(b"a"), [(&b"a"[..], 1, 0, 1)]);
-        assert_eq!(
-            lines(b"a\r\n\n  \nb\nc\r"),
-            [(&b"a"[..], 1, 0, 1), (b"b", 4, 7, 8), (b"c", 5, 9, 10)]
-        );
-        // Only one `\r` is dropped; the rest is the event's.
-        assert_eq!(lines(b" x\r\r\n"), [(&b" x\r"[..], 1, 0, 3)]);
-    }
 
     #[test]
     fn offsets_are_checked() {
