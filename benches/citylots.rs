@@ -1,4 +1,4 @@
-//! CityLots benchmark: the sixteen rule sets of `../shared/bench` over the
+//! CityLots benchmark: the sixteen rule sets of `benches/citylots/rules` over the
 //! 213,068 generated events, with the peer engine (quamina 0.7.0) on the
 //! eight rule sets it can compile, and a one-pass `memchr` count of `"` over
 //! the same bytes as the speed-of-reading yardstick.
