@@ -165,6 +165,19 @@ pub fn expected(name: &str) -> u64 {
     expected_counts()["total_matches"][name].as_u64().unwrap()
 }
 
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The best of `runs` timings of `f`.
 pub fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
     (0..runs)
