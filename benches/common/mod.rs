@@ -1,42 +1,120 @@
-//! Shared by the benchmarks: the CityLots workload of `../shared/bench`.
+//! Shared by the benchmarks and examples: the CityLots workload (its events,
+//! generated once into the target folder, its sixteen rule sets and their
+//! expected match counts, in `benches/citylots/`).
 
 #![allow(dead_code)]
 
+pub mod citylots;
 pub mod gen;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// `$EVMATCH_BENCH_DIR`, or `../shared/bench` beside the repository.
-pub fn bench_dir() -> PathBuf {
-    match std::env::var_os("EVMATCH_BENCH_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench"),
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of the full 213,068-event file (180,436,759 bytes), computed
+/// with `python3 gen_citylots2.py out.jsonl && sha256sum out.jsonl` from
+/// the Python program `citylots.rs` reproduces; checked whenever the file is
+/// generated.
+pub const FULL_SHA256: &str = "30d30ffc0bdddaf90a716915290c7c36c58bd318d0acd7cea28a3127814c7b5e";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `benches/citylots/`: the rule sets (`rules/NAME.json`) and
+/// `expected-counts.json`.
+pub fn kit_dir() -> PathBuf {
+    root().join("benches/citylots")
+}
+
+/// `${CARGO_TARGET_DIR:-target}/bench-data/citylots2.jsonl`, a relative
+/// target folder taken from the repository root.
+pub fn data_file() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    root()
+        .join(target)
+        .join("bench-data")
+        .join("citylots2.jsonl")
+}
+
+/// Writes the full CityLots file to `file` (through a temporary file, so
+/// that an interrupted run leaves nothing behind) and checks its SHA-256.
+pub fn generate(file: &std::path::Path) {
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    eprintln!("generating {} ...", file.display());
+    let tmp = file.with_extension("jsonl.tmp");
+    let mut out = Hashing(
+        std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap()),
+        Sha256::new(),
+    );
+    citylots::write_events(&mut out, citylots::EVENTS).unwrap();
+    out.flush().unwrap();
+    let digest = hex(&out.1.finalize());
+    if digest != FULL_SHA256 {
+        let _ = std::fs::remove_file(&tmp);
+        panic!("the generated CityLots file hashes to {digest}, not {FULL_SHA256}");
+    }
+    std::fs::rename(&tmp, file).unwrap();
+}
+
+/// A writer that hashes what it passes on.
+struct Hashing<W>(W, Sha256);
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(buf)?;
+        self.1.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
-/// The CityLots events, one per line, generated once into
-/// `target/bench-data/` (never committed).
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The CityLots events, one per line.
 pub struct Events {
     pub data: Vec<u8>,
     pub lines: Vec<(usize, usize)>,
 }
 
 impl Events {
+    /// The events of [`data_file`], generated on first use, checked
+    /// against the event and byte counts of `expected-counts.json`.
     pub fn load() -> Events {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-        let file = dir.join("citylots2.jsonl");
+        let file = data_file();
         if !file.exists() {
-            std::fs::create_dir_all(&dir).unwrap();
-            eprintln!("generating {} ...", file.display());
-            let status = std::process::Command::new("python3")
-                .arg(bench_dir().join("gen_citylots2.py"))
-                .arg(&file)
-                .status()
-                .expect("python3 runs the CityLots generator");
-            assert!(status.success(), "the CityLots generator failed");
+            generate(&file);
         }
-        let data = std::fs::read(&file).unwrap();
+        let events = Events::read(&file);
+        let counts = expected_counts();
+        assert_eq!(
+            events.lines.len() as u64,
+            counts["events"].as_u64().unwrap(),
+            "{}: event count (delete the file to regenerate it)",
+            file.display()
+        );
+        assert_eq!(
+            events.bytes(),
+            counts["bytes_without_newlines"].as_u64().unwrap(),
+            "{}: byte count (delete the file to regenerate it)",
+            file.display()
+        );
+        events
+    }
+
+    /// The events of any JSON Lines file (blank lines skipped).
+    pub fn read(file: &std::path::Path) -> Events {
+        let data = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let mut lines = Vec::new();
         let mut start = 0;
         for i in memchr::memchr_iter(b'\n', &data) {
@@ -60,10 +138,9 @@ impl Events {
     }
 }
 
-/// A rule set of `../shared/bench/rules` as (name, pattern text) pairs.
-pub fn rule_set(name: &str) -> Vec<(String, String)> {
-    let path = bench_dir().join("rules").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+/// A rules file (`{name: pattern}`) as (name, pattern text) pairs.
+pub fn rules_file(path: &std::path::Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v.as_object()
         .unwrap()
@@ -72,11 +149,33 @@ pub fn rule_set(name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A CityLots rule set by name, as (name, pattern text) pairs.
+pub fn rule_set(name: &str) -> Vec<(String, String)> {
+    rules_file(&kit_dir().join("rules").join(format!("{name}.json")))
+}
+
+fn expected_counts() -> serde_json::Value {
+    let path = kit_dir().join("expected-counts.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
 /// The expected total match count of a rule set.
 pub fn expected(name: &str) -> u64 {
-    let text = std::fs::read_to_string(bench_dir().join("expected-counts.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["total_matches"][name].as_u64().unwrap()
+    expected_counts()["total_matches"][name].as_u64().unwrap()
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The best of `runs` timings of `f`.

@@ -13,10 +13,12 @@ cd "$root"
 CC="${CC:-cc}"
 CXX="${CXX:-g++}"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -Iinclude -g)
-out="target/c-tests"
-# The library directory, as an absolute path (honours CARGO_TARGET_DIR).
-lib="${CARGO_TARGET_DIR:-target}/release"
-case "$lib" in /*) ;; *) lib="$root/$lib" ;; esac
+# The target folder as an absolute path (honours CARGO_TARGET_DIR, which
+# cargo takes relative to the current folder, the repository root here).
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+lib="$target/release"
+out="$target/c-tests"
 
 echo "== cargo build --release --lib"
 cargo build --release --lib
