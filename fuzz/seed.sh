@@ -3,7 +3,7 @@
 #
 #   fuzz/corpus/compile/       every pattern text (valid and invalid), raw
 #   fuzz/corpus/scan/          every event text (valid and invalid), raw
-#   fuzz/corpus/differential/  every case in the raw mode of gen.rs:
+#   fuzz/corpus/differential/  every case in raw mode (testkit/src/case.rs):
 #   fuzz/corpus/ffi/             0xFF, then `r` NAME-BYTE PATTERN and
 #                                `e` EVENT segments separated by 0x00
 #

@@ -1,29 +1,29 @@
 //! Replays the fuzz regression inputs in `testdata/fuzz-regressions/`
-//! (see its README) with the checks of the fuzz targets in `fuzz/`:
+//! (see its README) with the checks of the fuzz targets in `fuzz/`, taken
+//! from `evmatch_testkit`:
 //!
-//! * `compile/*`: the bytes as a pattern: `Ok` or a typed error whose
-//!   offset is within the input; a compiled pattern matches a few fixed
-//!   events as the reference evaluator says.
+//! * `compile/*`: the bytes as a pattern (`compile::check`): `Ok` or a
+//!   typed error that holds up, also under tight limits; a compiled
+//!   pattern matches a few fixed events as the reference evaluator says.
 //! * `scan/*`: the bytes as an event, against the `scan` target's rule set
-//!   (`fuzz/fuzz_targets/scan_rules.rs`): valid-object-or-not agrees with
-//!   serde_json; the machine agrees with the reference; the trusted-input
-//!   machine does not panic and agrees on valid events.
-//! * `differential/*` and `ffi/*`: a case in the raw mode of
-//!   `fuzz/fuzz_targets/gen.rs` (`0xFF`, then `r` NAME-BYTE PATTERN and
-//!   `e` EVENT segments separated by `0x00`): the machine, the
-//!   trusted-input machine and (for `ffi/`) the C ABI agree with the
-//!   reference.
+//!   (`scan::RULES`): valid-object-or-not agrees with serde_json; the
+//!   machine agrees with the reference; the trusted-input machine does not
+//!   panic and agrees on events that keep the trusted-input promise.
+//! * `differential/*` and `ffi/*`: a case in raw mode (`Case`: `0xFF`, then
+//!   `r` NAME-BYTE PATTERN and `e` EVENT segments separated by `0x00`):
+//!   the machine, the trusted-input machine (`differential::check`) and
+//!   (for `ffi/`) the C ABI agree with the reference.
 //!
 //! Every case runs even when an earlier one fails; the test then lists the
 //! failures. An empty directory (only the README) passes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use evmatch::reference::Reference;
-use evmatch::{EventError, EventErrorKind, Machine, Pattern};
-
-include!("../fuzz/fuzz_targets/scan_rules.rs");
+use evmatch::{EventErrorKind, Pattern};
+use evmatch_testkit::compare::{sorted, Answer};
+use evmatch_testkit::{compile, differential, scan, Case};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz-regressions")
@@ -71,61 +71,16 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
     files.len()
 }
 
-fn sorted(v: Vec<&str>) -> Vec<String> {
-    let mut v: Vec<String> = v.into_iter().map(String::from).collect();
-    v.sort();
-    v
-}
-
-const EVENTS: &[&[u8]] = &[
-    br#"{"a": "alpha", "b": 1, "n": 10, "s": "prod-eu", "ip": "10.0.0.1"}"#,
-    br#"{"a": ["x", 1, true, null], "o": {"x": "y", "y": [1.5, "10.0.0.255"]}}"#,
-    br#"{"arr": [{"x": "alpha", "y": 2}, {"x": "beta", "z": {"w": null}}], "a.b": "c"}"#,
-    br#"{"a": {"b": {"c": "ALPHA"}}, "n": -0, "s": "", "detail": {"state": "stopped"}}"#,
-    br#"{"source": "aws.ec2", "detail-type": "x", "detail": {"x": [{"y": 9007199254740993}]}}"#,
-    br#"{}"#,
-];
-
 fn check_compile(data: &[u8]) {
-    match Pattern::parse(data) {
-        Err(e) => {
-            assert!(e.offset() <= data.len(), "offset past the end: {e:?}");
-            assert!(!e.message().is_empty(), "{e:?}");
-            assert!(e.path().starts_with('$'), "{e:?}");
-            assert!((1..=12).contains(&e.kind().code()), "{e:?}");
-            let _ = e.to_string();
-            if let Ok(text) = std::str::from_utf8(data) {
-                assert!(e.annotate(text).ends_with('^'));
-            }
-        }
-        Ok(_) => {
-            let mut b = Machine::builder();
-            let mut t = Machine::builder();
-            t.trusted_input(true);
-            let mut r = Reference::new();
-            b.add_rule("p", data).unwrap();
-            t.add_rule("p", data).unwrap();
-            r.add_rule("p", data).unwrap();
-            let (m, t) = (b.build(), t.build());
-            for ev in EVENTS {
-                let want = r.matches(ev).unwrap();
-                assert_eq!(sorted(m.matches(ev).unwrap()), want);
-                assert_eq!(sorted(t.matches(ev).unwrap()), want);
-            }
-        }
-    }
+    compile::check(data).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn check_scan(data: &[u8]) {
-    let (mut b, mut t, mut r) = (Machine::builder(), Machine::builder(), Reference::new());
-    t.trusted_input(true);
-    for (name, p) in RULES {
-        b.add_rule(name, p).unwrap();
-        t.add_rule(name, p).unwrap();
-        r.add_rule(name, p).unwrap();
-    }
-    let (m, t) = (b.build(), t.build());
-    let ours = m.matches(data);
+    static FIXTURE: OnceLock<scan::Fixture> = OnceLock::new();
+    let ours = FIXTURE
+        .get_or_init(scan::Fixture::new)
+        .check(data)
+        .unwrap_or_else(|e| panic!("{e}"));
     // serde_json as built for the tests has a nesting limit of 127 and
     // rejects numbers beyond f64 (the fuzz target builds it without both);
     // its verdict is skipped for such input.
@@ -140,90 +95,21 @@ fn check_scan(data: &[u8]) {
             _ => panic!("evmatch {ours:?}, serde_json {serde:?}"),
         }
     }
-    if let Err(e) = &ours {
-        assert!(e.offset() <= data.len(), "offset past the end: {e:?}");
-    }
-    match (&ours, r.matches(data)) {
-        (Ok(g), Ok(w)) => assert_eq!(sorted(g.clone()), w),
-        (Err(g), Err(w)) => assert!(
-            (g.kind(), g.offset()) == (w.kind(), w.offset()),
-            "machine {g:?}, reference {w:?}"
-        ),
-        (g, w) => panic!("machine {g:?}, reference {w:?}"),
-    }
-    let tr = t.matches(data);
-    if let Ok(g) = &ours {
-        assert_eq!(tr.as_ref().ok(), Some(g), "trusted machine");
-    }
 }
 
-type Case = (Vec<(String, Vec<u8>)>, Vec<Vec<u8>>);
-
-/// The raw mode of fuzz/fuzz_targets/gen.rs.
+/// A case in the raw mode of `evmatch_testkit::Case`.
 fn raw_case(data: &[u8]) -> Case {
     let Some((0xFF, rest)) = data.split_first() else {
         panic!("not a raw-mode case (must start with 0xFF)");
     };
-    let (mut rules, mut events) = (Vec::new(), Vec::new());
-    for seg in rest.split(|&b| b == 0) {
-        match seg {
-            [b'r', name, p @ ..] => rules.push((char::from(*name).to_string(), p.to_vec())),
-            [b'e', ev @ ..] => events.push(ev.to_vec()),
-            _ => {}
-        }
-    }
-    (rules, events)
+    Case::from_raw(rest)
 }
 
-/// Machine, trusted machine and reference on a raw case; returns the
-/// reference's answers and the valid rules, for the C ABI check.
-fn check_differential(data: &[u8]) {
-    differential(data);
-}
-
-fn differential(data: &[u8]) -> (Reference, Vec<Result<Vec<String>, EventError>>) {
-    let (rules, events) = raw_case(data);
-    let (mut b, mut t, mut r) = (Machine::builder(), Machine::builder(), Reference::new());
-    t.trusted_input(true);
-    for (name, p) in &rules {
-        let x = b.add_rule(name, p).map(|_| ());
-        let y = r.add_rule(name, p);
-        assert_eq!(
-            x,
-            y,
-            "compile results differ for {}",
-            String::from_utf8_lossy(p)
-        );
-        if x.is_ok() {
-            t.add_rule(name, p).unwrap();
-        }
-    }
-    let (m, t) = (b.build(), t.build());
-    let mut scratch = m.create_scratch();
-    let mut answers = Vec::new();
-    for ev in &events {
-        let want = r.matches(ev);
-        let mut ids = Vec::new();
-        let got = m
-            .find(&mut scratch, ev, &mut ids)
-            .map(|()| sorted(ids.iter().map(|&id| m.rule_name(id)).collect()));
-        let show = String::from_utf8_lossy(ev);
-        match (&got, &want) {
-            (Ok(g), Ok(w)) => assert!(g == w, "event {show}: machine {g:?}, reference {w:?}"),
-            (Err(g), Err(w)) => assert!(
-                (g.kind(), g.offset()) == (w.kind(), w.offset()),
-                "event {show}: machine {g:?}, reference {w:?}"
-            ),
-            _ => panic!("event {show}: machine {got:?}, reference {want:?}"),
-        }
-        let tr = t.matches(ev).map(sorted);
-        if let Ok(w) = &want {
-            let ok = matches!(&tr, Ok(g) if g == w);
-            assert!(ok, "trusted machine, event {show}: {tr:?}, reference {w:?}");
-        }
-        answers.push(want);
-    }
-    (r, answers)
+/// Machine, trusted machine and reference on a raw case; gives the
+/// reference's answers, for the C ABI check.
+fn check_differential(data: &[u8]) -> Vec<Answer> {
+    let case = raw_case(data);
+    differential::check(&case).unwrap_or_else(|e| panic!("{e}\n--- case ---\n{}", case.describe()))
 }
 
 mod c {
@@ -278,8 +164,8 @@ mod c {
 }
 
 fn check_ffi(data: &[u8]) {
-    let (_, answers) = differential(data);
-    let (rules, events) = raw_case(data);
+    let answers = check_differential(data);
+    let Case { rules, events } = raw_case(data);
     // SAFETY: every call follows include/evmatch.h; buffers are sized as
     // passed.
     unsafe {
@@ -309,8 +195,7 @@ fn check_ffi(data: &[u8]) {
                 String::from_utf8(std::slice::from_raw_parts(p, len).to_vec()).unwrap()
             })
             .collect();
-        let to_names =
-            |ids: &[u32]| sorted(ids.iter().map(|&i| names[i as usize].as_str()).collect());
+        let to_names = |ids: &[u32]| sorted(ids.iter().map(|&i| names[i as usize].as_str()));
         let mut s = std::ptr::null_mut();
         assert_eq!(c::evm_scratch_new(m, &mut s), 0);
         for (ev, want) in events.iter().zip(&answers) {
@@ -388,7 +273,9 @@ fn scan_regressions() {
 
 #[test]
 fn differential_regressions() {
-    replay("differential", check_differential);
+    replay("differential", |data| {
+        check_differential(data);
+    });
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! reference too; these are the early exit's own cases.
 
 use evmatch::Machine;
+use evmatch_testkit::compare::answer;
 
 fn machines(rules: &[(&str, &str)]) -> (Machine, Machine) {
     let mut plain = Machine::builder();
@@ -18,14 +19,7 @@ fn machines(rules: &[(&str, &str)]) -> (Machine, Machine) {
 }
 
 fn names(m: &Machine, ev: &str) -> Vec<String> {
-    let mut v: Vec<String> = m
-        .matches(ev.as_bytes())
-        .unwrap_or_else(|e| panic!("{ev}: {e}"))
-        .into_iter()
-        .map(String::from)
-        .collect();
-    v.sort();
-    v
+    answer(m, ev.as_bytes()).unwrap_or_else(|e| panic!("{ev}: {e}"))
 }
 
 #[test]

@@ -1,7 +1,15 @@
-// The fixed rule set of the `scan` fuzz target, also replayed by
-// tests/regressions.rs (which `include!`s this file). Every operator, `$or`,
-// arrays of objects.
-#[allow(dead_code)]
+//! The `scan` fuzz target's fixed rule set and the part of its check that
+//! holds the machine to the reference (the target and
+//! `tests/regressions.rs` also hold the validity verdict to serde_json,
+//! each with the serde_json features of its own build).
+
+use evmatch::reference::Reference;
+use evmatch::Machine;
+
+use crate::compare::{answer, same_answer, trusted_agrees, Answer};
+
+/// Every operator, `$or`, nested `$or`, arrays of objects, dotted and empty
+/// keys; all valid.
 pub const RULES: &[(&str, &str)] = &[
     (
         "exact",
@@ -93,3 +101,65 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     ("empty-key", r#"{"": {"": [""]}}"#),
 ];
+
+/// [`RULES`] in a machine, a trusted-input machine and the reference.
+#[derive(Debug)]
+pub struct Fixture {
+    /// The machine.
+    pub machine: Machine,
+    /// The same rules with `trusted_input(true)`.
+    pub trusted: Machine,
+    /// The same rules in the reference evaluator.
+    pub reference: Reference,
+}
+
+impl Default for Fixture {
+    fn default() -> Fixture {
+        Fixture::new()
+    }
+}
+
+impl Fixture {
+    /// Builds the three from [`RULES`].
+    pub fn new() -> Fixture {
+        let mut b = Machine::builder();
+        let mut t = Machine::builder();
+        t.trusted_input(true);
+        let mut r = Reference::new();
+        for (name, p) in RULES {
+            b.add_rule(name, p)
+                .unwrap_or_else(|e| panic!("rule {name}: {e}"));
+            t.add_rule(name, p).unwrap();
+            r.add_rule(name, p).unwrap();
+        }
+        Fixture {
+            machine: b.build(),
+            trusted: t.build(),
+            reference: r,
+        }
+    }
+
+    /// Checks `event`: the machine refuses it with an offset within it or
+    /// gives an answer, the reference gives the same [`Answer`], and the
+    /// trusted-input machine agrees as [`trusted_agrees`] says. Gives the
+    /// machine's answer, or the first disagreement.
+    ///
+    /// ```
+    /// let f = evmatch_testkit::scan::Fixture::new();
+    /// let got = f.check(br#"{"a": "alpha"}"#).unwrap();
+    /// assert_eq!(got.unwrap(), ["eic", "exactly"]);
+    /// assert!(f.check(b"[1]").unwrap().is_err());
+    /// ```
+    pub fn check(&self, event: &[u8]) -> Result<Answer, String> {
+        let got = answer(&self.machine, event);
+        if let Err(e) = &got {
+            if e.offset() > event.len() {
+                return Err(format!("error offset past the end: {e:?}"));
+            }
+        }
+        let want = self.reference.matches(event);
+        same_answer(&got, &want)?;
+        trusted_agrees(event, &answer(&self.trusted, event), &want)?;
+        Ok(got)
+    }
+}
