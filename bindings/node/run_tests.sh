@@ -21,6 +21,7 @@ files=(
   test/locate.test.js
   test/live.test.js
   test/types.test.js
+  test/readme.test.js
   test/conformance.test.js
 )
 
