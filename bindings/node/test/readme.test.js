@@ -3,8 +3,9 @@
 // what they print must be what the README says they print, either in the
 // comments after their console.log calls (`console.log(x); // output`) or
 // in the ```text block that follows the example ("prints"). Examples that
-// say neither are not run. scripts/check_install.sh runs the first one
-// against the installed tarball.
+// say neither are not run. EVMATCH_README_PACKAGE names another copy of
+// the package to run them against: scripts/check_install.sh sets it to
+// the one installed from the tarball.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,8 +13,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
-const PKG = path.resolve(__dirname, '..');
-const README = fs.readFileSync(path.join(PKG, 'README.md'), 'utf8');
+const PKG = path.resolve(process.env.EVMATCH_README_PACKAGE || path.join(__dirname, '..'));
+const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
 /** The README's js examples: code, the line it starts on, expected output. */
 function examples() {
