@@ -1,5 +1,7 @@
 // Throughput of the Node binding on the CityLots events, next to the Rust
-// API's (the `evmatch bench` CLI) on the same events, rules and machine.
+// API's (the `evmatch bench` CLI) on the same events, rules and machine:
+// matches() one event at a time, matchesMany() on arrays of Buffers and
+// matchLines() on JSON Lines Buffers of the same events, both in batches.
 //
 //   cargo build --release
 //   cargo run --release --example gen_citylots -- ${CARGO_TARGET_DIR:-target}/bench-data/citylots2.jsonl
@@ -110,6 +112,12 @@ const events = readLines(eventsFile, maxLines);
 const expectedAll = fs.existsSync(expectedFile) ? JSON.parse(fs.readFileSync(expectedFile, 'utf8')) : null;
 const expected = expectedAll && expectedAll.events === events.length ? expectedAll : null;
 const bytes = events.reduce((s, e) => s + e.length, 0);
+// The same batches as JSON Lines Buffers, for matchLines().
+const NL = Buffer.from('\n');
+const chunks = [];
+for (let i = 0; i < events.length; i += batch) {
+  chunks.push(Buffer.concat(events.slice(i, i + batch).flatMap((e) => [e, NL])));
+}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evmatch-bench-'));
 const eventsCopy = path.join(tmp, 'events.jsonl');
 fs.writeFileSync(eventsCopy, Buffer.concat(events.flatMap((e) => [e, Buffer.from('\n')])));
@@ -117,7 +125,7 @@ fs.writeFileSync(eventsCopy, Buffer.concat(events.flatMap((e) => [e, Buffer.from
 console.log(`evmatch ${evmatch.version} (${evmatch.libraryPath}), node ${process.version}, ${os.cpus()[0].model}`);
 console.log(
   `${events.length} events (${(bytes / 1e6).toFixed(1)} MB) from ${eventsFile}; ${rounds} rounds of ` +
-    `Rust, matchesMany and matches, each ${passes} passes after a warm-up; batches of ${batch}`,
+    `Rust, matchesMany, matchLines and matches, each ${passes} passes after a warm-up; batches of ${batch}`,
 );
 console.log(
   expected
@@ -125,8 +133,11 @@ console.log(
     : `match counts not checked against ${expectedFile} (${expectedAll ? `it counts ${expectedAll.events} events` : 'absent'})`,
 );
 console.log('');
-console.log('| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | matchesMany / Rust: median of rounds (min to max) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  '| rule set | rules | matches/pass | Rust API (CLI) events/s | Node matches() events/s | Node matchesMany() events/s | ' +
+    'Node matchLines() events/s | matchesMany / Rust | matchLines / Rust | matchLines / matchesMany |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 
 /** Mean rate over rounds (from each round's mean seconds) and best rate. */
 function combine(list) {
@@ -140,9 +151,10 @@ try {
     const m = Machine.fromFile(rulesFile);
     const oneRuns = [];
     const manyRuns = [];
+    const linesRuns = [];
     const rustRuns = [];
-    // Rounds of Rust, matchesMany and matches, one after the other, so that
-    // a change in the machine's load hits all three alike.
+    // Rounds of Rust, matchesMany, matchLines and matches, one after the
+    // other, so that a change in the machine's load hits all four alike.
     for (let round = 0; round < rounds; round++) {
       const rust = rustBench(rulesFile, eventsCopy);
       if (rust) rustRuns.push(rust);
@@ -156,6 +168,16 @@ try {
           return n;
         }),
       );
+      linesRuns.push(
+        measure(() => {
+          let n = 0;
+          for (const chunk of chunks) {
+            const res = m.matchLines(chunk);
+            for (let j = 0; j < res.length; j++) n += res[j].matches.length;
+          }
+          return n;
+        }),
+      );
       oneRuns.push(
         measure(() => {
           let n = 0;
@@ -165,7 +187,7 @@ try {
       );
     }
     const matches = manyRuns[0].matches;
-    for (const r of [...oneRuns, ...manyRuns]) {
+    for (const r of [...oneRuns, ...manyRuns, ...linesRuns]) {
       if (r.matches !== matches) throw new Error(`${set}: ${r.matches} matches, expected ${matches}`);
     }
     for (const r of rustRuns) {
@@ -177,17 +199,31 @@ try {
     }
     const one = combine(oneRuns);
     const many = combine(manyRuns);
+    const lines = combine(linesRuns);
+    // Ratios of rates, round by round: median (min to max).
+    const ratioCell = (num, den) => {
+      const ratios = num.map((r, i) => den[i] / r).sort((a, b) => a - b);
+      const mid = ratios[Math.floor(ratios.length / 2)].toFixed(2);
+      return `${mid} (${ratios[0].toFixed(2)} to ${ratios[ratios.length - 1].toFixed(2)})`;
+    };
+    const nodeSecs = (runs) => runs.map((r) => r.mean / events.length); // seconds per event
     let rustCell = 'CLI not built';
-    let ratioCell = 'n/a';
+    let manyRust = 'n/a';
+    let linesRust = 'n/a';
     if (rustRuns.length === rounds) {
       const rustRate = rustRuns.length / rustRuns.reduce((t, r) => t + 1 / r.mean, 0);
       const rustBest = Math.max(...rustRuns.map((r) => r.best));
       rustCell = `${fmt(rustRate)} (best ${fmt(rustBest)})`;
-      const ratios = manyRuns.map((r, i) => events.length / r.mean / rustRuns[i].mean).sort((a, b) => a - b);
-      ratioCell = `${ratios[Math.floor(ratios.length / 2)].toFixed(2)} (${ratios[0].toFixed(2)} to ${ratios[ratios.length - 1].toFixed(2)})`;
+      const rustSecs = rustRuns.map((r) => 1 / r.mean);
+      manyRust = ratioCell(nodeSecs(manyRuns), rustSecs);
+      linesRust = ratioCell(nodeSecs(linesRuns), rustSecs);
     }
+    const linesMany = ratioCell(nodeSecs(linesRuns), nodeSecs(manyRuns));
     const rate = (r) => `${fmt(r.rate)} (best ${fmt(r.best)})`;
-    console.log(`| ${set} | ${m.ruleCount} | ${matches} | ${rustCell} | ${rate(one)} | ${rate(many)} | ${ratioCell} |`);
+    console.log(
+      `| ${set} | ${m.ruleCount} | ${matches} | ${rustCell} | ${rate(one)} | ${rate(many)} | ${rate(lines)} | ` +
+        `${manyRust} | ${linesRust} | ${linesMany} |`,
+    );
     m.close();
   }
 } finally {

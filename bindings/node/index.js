@@ -17,10 +17,10 @@
  * - marshal.js: type checks and JavaScript values into C ABI memory;
  * - stats.js: counters for the tests;
  * - handle.js: the base of Machine and LiveMachine (handle lifetime, close,
- *   finalization, the open check, matchesMany's arguments);
- * - builder.js: rules into a native builder;
- * - rules-file.js: reading a rules file;
- * - machine.js: Machine;
+ *   finalization, the open check, the batch calls' arguments);
+ * - rules-file.js: a rules file, added to a builder by the library's reader;
+ * - builder.js: the constructors' options, rules into a native builder;
+ * - machine.js: Machine (matching, JSON Lines, explanations);
  * - live.js: LiveMachine.
  *
  * @module evmatch

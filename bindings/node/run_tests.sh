@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Node binding tests: builds the native library and the CLI (which
 # test/files.test.js compares with), installs the package's dependencies
-# (koffi) in place, and runs the test files with Node's own runner. Fails
+# in place (koffi; typescript and @types/node for test/types.test.js), and
+# runs the test files with Node's own runner. Fails
 # if any test fails or if no test ran. CARGO_TARGET_DIR is honoured (the
 # package in place loads the library from there).
 set -euo pipefail
@@ -13,9 +14,14 @@ files=(
   test/api.test.js
   test/errors.test.js
   test/files.test.js
+  test/trusted.test.js
+  test/lines.test.js
+  test/explain.test.js
   test/lifecycle.test.js
   test/locate.test.js
   test/live.test.js
+  test/types.test.js
+  test/readme.test.js
   test/conformance.test.js
 )
 

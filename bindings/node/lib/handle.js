@@ -3,7 +3,7 @@
 // owned by one JavaScript object; freed by close() (or a `using`
 // declaration) or, for an object never closed, by a finalizer after garbage
 // collection; the check that it is open, made before every native call; and
-// the arguments of matchesMany.
+// the `invalid` option of the batch calls.
 //
 // The handles live in a plain `state` object ({handle, scratch}) that the
 // finalizer holds, not in the JavaScript object, so that freeing never
@@ -117,18 +117,18 @@ class NativeHandle {
 }
 
 /**
- * The `invalid` option of matchesMany: true for "null", false for "throw"
- * (the default).
+ * The `invalid` option of a batch call (`what`: matchesMany, matchLines):
+ * true for "null", false for "throw" (the default).
  */
-function invalidOption(options) {
+function invalidOption(options, what) {
   if (options === undefined) return false;
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('evmatch: matchesMany options must be an object');
+    throw new TypeError(`evmatch: ${what} options must be an object`);
   }
   const inv = options.invalid;
   if (inv === 'null') return true;
   if (inv !== undefined && inv !== 'throw') {
-    throw new TypeError(`evmatch: matchesMany option invalid must be "throw" or "null", not ${String(inv)}`);
+    throw new TypeError(`evmatch: ${what} option invalid must be "throw" or "null", not ${String(inv)}`);
   }
   return false;
 }
@@ -148,8 +148,8 @@ function batchArguments(h, events, options) {
   if (!Array.isArray(events)) {
     throw new TypeError(`evmatch: matchesMany needs an array of events, not ${describe(events)}`);
   }
-  const invalidNull = invalidOption(options);
+  const invalidNull = invalidOption(options, 'matchesMany');
   return { items: snapshot(events), invalidNull };
 }
 
-module.exports = { HandleKind, NativeHandle, openState, batchArguments };
+module.exports = { HandleKind, NativeHandle, openState, invalidOption, batchArguments };

@@ -181,22 +181,32 @@ class LiveMachine extends NativeHandle {
   #size = new SizeArray(1);
   // matchesMany buffers, grown as needed.
   #buffers = new BatchBuffers(false);
+  #trusted;
 
   /**
    * Makes a live machine, empty or holding `rules`.
    *
    * @param {Record<string, string | object | Uint8Array> | Map<string, string | object | Uint8Array>} [rules]
    *   rule name → pattern, as for `new Machine(rules)`
+   * @param {{trustedInput?: boolean}} [options] as for `new Machine`;
+   *   `trustedInput` holds for the rules added later too
    * @throws {PatternError} when a pattern is invalid (nothing is kept)
-   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   * @throws {TypeError} when `rules`, a pattern or the options have the
+   *   wrong type, or an option is unknown
    */
-  constructor(rules) {
-    const builder = rules === undefined ? null : builderFrom(rules);
+  constructor(rules, options) {
+    const { builder, settings } = builderFrom(rules === undefined ? {} : rules, options);
     const out = [null];
     const status = ffi.liveNew(builder, out); // consumes the builder
     if (status !== EVM_OK) throw internalError('evm_live_new', status);
     liveRef(); // undone when the handle is freed (LIVE.free)
     super(LIVE, out[0]);
+    this.#trusted = settings.trustedInput;
+  }
+
+  /** Whether the live machine was made with `trustedInput: true`. */
+  get trustedInput() {
+    return this.#trusted;
   }
 
   /** A change published `version`: names cached for older rule sets go. */

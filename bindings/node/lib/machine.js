@@ -1,7 +1,9 @@
 'use strict';
 // Machine: a compiled, immutable rule set (evm_builder_build) and its
-// matching, one event (evm_match) or a batch in one native call
-// (evm_match_batch), with results sorted by code point.
+// matching, one event (evm_match), a batch (evm_match_batch) or a JSON
+// Lines buffer (evm_match_lines) in one native call, with results sorted by
+// code point; and explanations of one rule on one event (evm_explain,
+// evm_explain_tree).
 
 const { types: utilTypes } = require('node:util');
 const { koffi, ffi, EVM_OK, EVM_EVENT_ERROR, EVM_BUFFER_TOO_SMALL } = require('./native');
@@ -9,17 +11,21 @@ const { EventError, internalError, takeError, illFormedEvent } = require('./erro
 const {
   LO,
   PTR_SIZE,
+  describe,
   checkEvent,
   stringifyEvent,
   viewLength,
+  lineCapacity,
+  byteRange,
+  sizeAt,
   ownBytes,
   encodeEvents,
   fillBatch,
   BatchBuffers,
 } = require('./marshal');
-const { HandleKind, NativeHandle, openState, batchArguments } = require('./handle');
+const { HandleKind, NativeHandle, openState, invalidOption, batchArguments } = require('./handle');
+const { RulesFile } = require('./rules-file');
 const { builderFrom } = require('./builder');
-const { readRulesFile } = require('./rules-file');
 const stats = require('./stats');
 
 const MACHINE = new HandleKind({
@@ -39,6 +45,9 @@ const MACHINE = new HandleKind({
 class Machine extends NativeHandle {
   /** @type {readonly string[]} */
   #names;
+  /** Rule name → index, made on the first explain. @type {Map<string, number> | null} */
+  #indexes = null;
+  #trusted;
   /** Rule indexes in name order, or null when index order is name order. */
   #rank;
   #ids;
@@ -47,6 +56,13 @@ class Machine extends NativeHandle {
   // matchesMany buffers, grown as needed.
   #batchIds = new Uint32Array(0);
   #buffers = new BatchBuffers(true);
+  // matchLines buffers (size_t arrays as pairs of 32-bit halves on 64-bit
+  // platforms), grown as needed: room for #linesCap events.
+  #linesCap = 0;
+  #lineOffsets = new Uint32Array(0);
+  #lineStatus = new Int32Array(0);
+  #lineSpans = new Uint32Array(0);
+  #needed = new Uint32Array(2);
 
   /**
    * Compiles rules into a machine.
@@ -54,11 +70,17 @@ class Machine extends NativeHandle {
    * @param {Record<string, string | object | Uint8Array> | Map<string, string | object | Uint8Array>} rules
    *   rule name → pattern: JSON text (compiled exactly as written), an
    *   object (compiled from its JSON.stringify text) or UTF-8 bytes
+   * @param {{trustedInput?: boolean}} [options] `trustedInput`: the caller
+   *   promises that each event is valid JSON (RFC 8259) and that no object
+   *   repeats a member name. If the promise is broken the answers are
+   *   unspecified, but there is still no panic, no undefined behaviour, no
+   *   read outside the event, and no unbounded time or memory.
    * @throws {PatternError} when a pattern is invalid (nothing is kept)
-   * @throws {TypeError} when `rules` or a pattern has the wrong type
+   * @throws {TypeError} when `rules`, a pattern or the options have the
+   *   wrong type, or an option is unknown
    */
-  constructor(rules) {
-    const builder = builderFrom(rules);
+  constructor(rules, options) {
+    const { builder, settings } = builderFrom(rules, options);
     const out = [null];
     let status = ffi.builderBuild(builder, out); // consumes the builder
     if (status !== EVM_OK) throw internalError('evm_builder_build', status);
@@ -97,6 +119,7 @@ class Machine extends NativeHandle {
         this.#rank = rank;
       }
       this.#ids = new Uint32Array(Math.max(1, Math.min(count, 64)));
+      this.#trusted = settings.trustedInput;
     } catch (e) {
       this.close();
       throw e;
@@ -106,17 +129,27 @@ class Machine extends NativeHandle {
   /**
    * Compiles a rules file: a JSON object of rule name → pattern, each
    * pattern an object (compiled from its raw text, exactly as written) or a
-   * string holding the pattern text, as `evmatch match --rules` reads.
+   * string holding the pattern text, read by the library's own reader, the
+   * one `evmatch match --rules` uses. A name given twice keeps its last
+   * pattern, as in a JSON object.
    *
-   * @param {string} file path of the rules file
+   * @param {string | URL | Buffer} file path of the rules file
+   * @param {{trustedInput?: boolean}} [options] as for the constructor
    * @returns {Machine}
-   * @throws {PatternError} when a pattern is invalid
-   * @throws {SyntaxError} when the file is not JSON
-   * @throws {TypeError} when it is JSON but not a rules file
+   * @throws {PatternError} for the first invalid rule in the file, with
+   *   `file`, `line`, `column` and `location` ("FILE:LINE:COLUMN")
+   * @throws {SyntaxError} when the file is not JSON (or not UTF-8)
+   * @throws {TypeError} when it is JSON but not a rules file, when `file`
+   *   is not a path, or for the options (as for the constructor)
    * @throws {Error} when the file cannot be read (from fs)
    */
-  static fromFile(file) {
-    return new Machine(readRulesFile(file));
+  static fromFile(file, options) {
+    return new Machine(new RulesFile(file), options);
+  }
+
+  /** Whether the machine was made with `trustedInput: true`. */
+  get trustedInput() {
+    return this.#trusted;
   }
 
   /** The rule names, in the machine's rule-index order (frozen). */
@@ -153,7 +186,7 @@ class Machine extends NativeHandle {
   }
 
   /** Details of an event the engine refused. */
-  #eventError(state, buf, len, index) {
+  #eventError(state, buf, len, index, line) {
     const errOut = [null];
     const status = ffi.matchErr(
       state.handle,
@@ -167,7 +200,7 @@ class Machine extends NativeHandle {
     );
     if (status !== EVM_EVENT_ERROR) throw internalError('evm_match', status);
     const info = takeError(errOut[0]);
-    return new EventError({ ...info, index });
+    return new EventError({ ...info, index, line });
   }
 
   /**
@@ -306,6 +339,187 @@ class Machine extends NativeHandle {
       result[i] = start === end ? [] : this.#namesOf(ids, start, end);
     }
     return result;
+  }
+
+  /**
+   * Matches the events of a JSON Lines buffer with ONE native call
+   * (`evm_match_lines`), reading them in place. Lines end at "\n" (a last
+   * line without one counts), a "\r" before the "\n" is not part of the
+   * event, and lines holding only white space are skipped. Entry `i` of
+   * the result is the `i`-th event: its line number (from 1, blank lines
+   * counted) and the sorted rule names that match it.
+   *
+   * @param {Uint8Array} buffer JSON Lines (a Buffer or any Uint8Array)
+   * @param {{invalid?: 'throw' | 'null'}} [options] what an invalid line
+   *   gives: an EventError for the first one, with its `index` and `line`
+   *   and the offset in that line ("throw", the default), or `matches:
+   *   null` in its place, the other lines answered as usual ("null")
+   * @returns {Array<{line: number, matches: string[] | null}>}
+   * @throws {EventError} for an invalid line (unless `invalid: 'null'`)
+   * @throws {TypeError} when `buffer` is not a Uint8Array, or for the options
+   * @throws {Error} when the machine is closed
+   */
+  matchLines(buffer, options) {
+    openState(this);
+    if (!utilTypes.isUint8Array(buffer)) {
+      throw new TypeError(`evmatch: matchLines needs a Buffer or Uint8Array of JSON Lines, not ${describe(buffer)}`);
+    }
+    const invalidNull = invalidOption(options, 'matchLines');
+    // The option's getter may have closed it.
+    const state = openState(this);
+    const data = ownBytes(buffer);
+    const len = viewLength(data);
+    if (len === 0) return [];
+
+    // Enough room for every event: one per newline, and a last line.
+    this.#reserveLines(lineCapacity(data));
+    const rules = this.#names.length;
+    const want = Math.min(this.#linesCap * rules, 1 << 20);
+    if (this.#batchIds.length === 0 || this.#batchIds.length < want) {
+      this.#batchIds = new Uint32Array(Math.max(1, this.#batchIds.length, want));
+    }
+    const nEvents = this.#count;
+    const needed = this.#needed;
+    stats.linesCalls++;
+    let status = this.#callLines(state, data, len);
+    if (status === EVM_BUFFER_TOO_SMALL) {
+      // More matches than the ids buffer holds (the events always fit).
+      this.#reserveLines(sizeAt(nEvents, 0));
+      this.#batchIds = new Uint32Array(Math.max(sizeAt(needed, 0), 2 * this.#batchIds.length));
+      stats.linesCalls++;
+      status = this.#callLines(state, data, len);
+    }
+    if (status !== EVM_OK) throw internalError('evm_match_lines', status);
+
+    const n = sizeAt(nEvents, 0);
+    const ids = this.#batchIds;
+    const offsets = this.#lineOffsets;
+    const statusOut = this.#lineStatus;
+    const spans = this.#lineSpans;
+    const step = PTR_SIZE === 8 ? 2 : 1;
+    const lo = PTR_SIZE === 8 ? LO : 0;
+    const result = new Array(n);
+    for (let i = 0; i < n; i++) {
+      // evm_line_span: line, start, end.
+      const line = sizeAt(spans, 3 * i);
+      const st = statusOut[i];
+      if (st !== EVM_OK) {
+        if (st !== EVM_EVENT_ERROR) throw internalError('evm_match_lines', st);
+        if (invalidNull) {
+          result[i] = { line, matches: null };
+          continue;
+        }
+        const start = sizeAt(spans, 3 * i + 1);
+        const end = sizeAt(spans, 3 * i + 2);
+        const event = end > start ? byteRange(data, start, end) : this.#text;
+        throw this.#eventError(state, event, end - start, i, line);
+      }
+      const start = offsets[step * i + lo];
+      const end = offsets[step * (i + 1) + lo];
+      result[i] = { line, matches: start === end ? [] : this.#namesOf(ids, start, end) };
+    }
+    return result;
+  }
+
+  /** Grows the matchLines buffers to hold at least `cap` events. */
+  #reserveLines(cap) {
+    if (cap <= this.#linesCap) return;
+    const size = Math.max(cap, 2 * this.#linesCap);
+    const words = PTR_SIZE === 8 ? 2 : 1;
+    this.#lineOffsets = new Uint32Array(words * (size + 1));
+    this.#lineStatus = new Int32Array(size);
+    this.#lineSpans = new Uint32Array(3 * words * size);
+    this.#linesCap = size;
+  }
+
+  /** One evm_match_lines call with the current buffers. */
+  #callLines(state, data, len) {
+    return ffi.matchLines(
+      state.handle,
+      state.scratch,
+      data,
+      len,
+      this.#batchIds,
+      this.#batchIds.length,
+      this.#lineOffsets,
+      this.#lineStatus,
+      this.#lineSpans,
+      this.#linesCap,
+      this.#count,
+      this.#needed,
+    );
+  }
+
+  /**
+   * Explains why rule `rule` matches `event` or does not: the parsed JSON
+   * of `evm_explain` (`rule`, `matched`, and per `$or` branch its fields,
+   * the event's values at each and what they satisfy, and any array
+   * conflict), with a `toString()` (not enumerable) giving the readable
+   * tree of `evm_explain_tree`. The verdict is the matcher's own. For
+   * debugging: slow next to matching.
+   *
+   * @param {string} rule the rule's name
+   * @param {string | Uint8Array | object} event as for `matches`
+   * @returns {object} see `Explanation` in index.d.ts
+   * @throws {RangeError} when the machine has no rule of that name
+   * @throws {EventError} when the event is not a JSON object (or too deep),
+   *   as `matches` throws
+   * @throws {TypeError} when `rule` is not a string or the event has the
+   *   wrong type
+   * @throws {Error} when the machine is closed
+   */
+  explain(rule, event) {
+    openState(this);
+    if (typeof rule !== 'string') {
+      throw new TypeError(`evmatch: explain needs a rule name (a string), not ${describe(rule)}`);
+    }
+    if (this.#indexes === null) this.#indexes = new Map(this.#names.map((name, i) => [name, i]));
+    const index = this.#indexes.get(rule);
+    if (index === undefined) {
+      throw new RangeError(`evmatch: explain: the machine has no rule named ${JSON.stringify(rule)}`);
+    }
+    let buf;
+    let len;
+    if (utilTypes.isUint8Array(event)) {
+      buf = ownBytes(event);
+      len = viewLength(buf);
+    } else {
+      checkEvent(event, 'an event');
+      const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
+      if (!text.isWellFormed()) throw illFormedEvent(text);
+      len = this.#encode(text);
+      buf = this.#text;
+    }
+    // JSON.stringify may have run user code (toJSON) that closed it.
+    const state = openState(this);
+    buf = len === 0 ? this.#text : buf;
+    const json = explainText(ffi.explain, 'evm_explain', state.handle, index, buf, len);
+    const tree = explainText(ffi.explainTree, 'evm_explain_tree', state.handle, index, buf, len);
+    const explanation = JSON.parse(json);
+    Object.defineProperty(explanation, 'toString', {
+      value: () => tree,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+    return explanation;
+  }
+}
+
+/**
+ * The text one of the explain functions gives (read, then freed with
+ * evm_text_free); an EventError for an event the engine refuses.
+ */
+function explainText(fn, name, handle, index, buf, len) {
+  const textOut = [null];
+  const errOut = [null];
+  const status = fn(handle, index, buf, len, textOut, errOut);
+  if (status === EVM_EVENT_ERROR) throw new EventError(takeError(errOut[0]));
+  if (status !== EVM_OK) throw internalError(name, status);
+  try {
+    return koffi.decode.string(textOut[0]);
+  } finally {
+    ffi.textFree(textOut[0]);
   }
 }
 

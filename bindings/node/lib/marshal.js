@@ -105,6 +105,30 @@ const viewBuffer = (view) => apply(TA_BUFFER, view, []);
 const viewOffset = (view) => apply(TA_BYTE_OFFSET, view, []);
 const viewLength = (view) => apply(TA_BYTE_LENGTH, view, []);
 
+/**
+ * The number of newline bytes in a view plus one: the most events a JSON
+ * Lines buffer can hold (evm_match_lines's `events_cap`).
+ */
+function lineCapacity(view) {
+  const bytes = Buffer.from(viewBuffer(view), viewOffset(view), viewLength(view));
+  let n = 1;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** A view of bytes `start .. end` of a view (built-in getters only). */
+function byteRange(view, start, end) {
+  return new Uint8Array(viewBuffer(view), viewOffset(view) + start, end - start);
+}
+
+/**
+ * Entry `i` of a size_t array read as a Uint32Array (pairs of 32-bit
+ * halves on 64-bit platforms).
+ */
+function sizeAt(words, i) {
+  return PTR_SIZE === 8 ? words[2 * i + LO] + words[2 * i + HI] * 0x100000000 : words[i];
+}
+
 /** A copy of a view's bytes in a Buffer of our own. */
 function copyBytes(view) {
   const copy = Buffer.allocUnsafe(viewLength(view));
@@ -313,6 +337,9 @@ module.exports = {
   checkEvent,
   stringifyEvent,
   viewLength,
+  lineCapacity,
+  byteRange,
+  sizeAt,
   copyBytes,
   ownBytes,
   ruleEntries,

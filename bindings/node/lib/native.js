@@ -37,6 +37,10 @@ const ffi = {
     'int evm_builder_add_rule(void *builder, const void *name, size_t name_len, ' +
       'const void *pattern, size_t pattern_len, _Out_ void **err_out)',
   ),
+  builderAddRulesJson: lib.func(
+    'int evm_builder_add_rules_json(void *builder, const void *text, size_t text_len, _Out_ void **err_out)',
+  ),
+  builderSetTrustedInput: lib.func('int evm_builder_set_trusted_input(void *builder, int trusted)'),
   builderBuild: lib.func('int evm_builder_build(void *builder, _Out_ void **out)'),
   builderFree: lib.func('void evm_builder_free(void *builder)'),
   machineFree: lib.func('void evm_machine_free(void *machine)'),
@@ -64,11 +68,31 @@ const ffi = {
       'size_t n_events, void *ids_out, size_t ids_cap, void *offsets_out, ' +
       'void *status_out, void *needed_out)',
   ),
+  // The events of a JSON Lines buffer; spans_out is an evm_line_span
+  // (three size_t) per event.
+  matchLines: lib.func(
+    'int evm_match_lines(void *machine, void *scratch, const void *data, size_t data_len, ' +
+      'void *ids_out, size_t ids_cap, void *offsets_out, void *status_out, void *spans_out, ' +
+      'size_t events_cap, void *n_events_out, void *needed_out)',
+  ),
+  // Explanations: the text comes back as a pointer, read and then freed
+  // with evm_text_free.
+  explain: lib.func(
+    'int evm_explain(void *machine, size_t index, const void *event, size_t event_len, ' +
+      '_Out_ void **json_out, _Out_ void **err_out)',
+  ),
+  explainTree: lib.func(
+    'int evm_explain_tree(void *machine, size_t index, const void *event, size_t event_len, ' +
+      '_Out_ void **text_out, _Out_ void **err_out)',
+  ),
+  textFree: lib.func('void evm_text_free(void *text)'),
   errorStatus: lib.func('int evm_error_status(void *err)'),
   errorKind: lib.func('uint32_t evm_error_kind(void *err)'),
   errorMessage: lib.func('const char *evm_error_message(void *err)'),
   errorPath: lib.func('const char *evm_error_path(void *err)'),
   errorOffset: lib.func('size_t evm_error_offset(void *err)'),
+  errorLine: lib.func('size_t evm_error_line(void *err)'),
+  errorColumn: lib.func('size_t evm_error_column(void *err)'),
   errorRule: lib.func('const char *evm_error_rule(void *err)'),
   errorFree: lib.func('void evm_error_free(void *err)'),
   // Live machines. uint64/size_t out-values go into caller-owned typed
@@ -108,6 +132,9 @@ const EVM_OK = 0;
 const EVM_PATTERN_ERROR = 1;
 const EVM_EVENT_ERROR = 2;
 const EVM_BUFFER_TOO_SMALL = 5;
+const EVM_INVALID_ARGUMENT = 6;
+const EVM_RULES_FILE_ERROR = 8;
+const EVM_NULL_EVENT = 9;
 const STATUS_NAMES = [
   'EVM_OK',
   'EVM_PATTERN_ERROR',
@@ -117,6 +144,8 @@ const STATUS_NAMES = [
   'EVM_BUFFER_TOO_SMALL',
   'EVM_INVALID_ARGUMENT',
   'EVM_PANIC',
+  'EVM_RULES_FILE_ERROR',
+  'EVM_NULL_EVENT',
 ];
 
 /** The evmatch library version, from `evm_version()`, such as "0.1.0". */
@@ -132,5 +161,8 @@ module.exports = {
   EVM_PATTERN_ERROR,
   EVM_EVENT_ERROR,
   EVM_BUFFER_TOO_SMALL,
+  EVM_INVALID_ARGUMENT,
+  EVM_RULES_FILE_ERROR,
+  EVM_NULL_EVENT,
   STATUS_NAMES,
 };

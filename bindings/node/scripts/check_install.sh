@@ -3,7 +3,9 @@
 # user would: `npm pack` in this folder, then `npm install` of the tarball
 # in a new project in a temporary folder, then the README's example run
 # there. Fails unless the example prints what its comments say and the
-# library loaded is the copy inside the installed package.
+# library loaded is the copy inside the installed package. Then every
+# README example that says what it prints runs against that installed
+# copy (test/readme.test.js with EVMATCH_README_PACKAGE).
 #
 # Needs the library built first (`cargo build --release`, CARGO_TARGET_DIR
 # honoured). Meant for a fresh clone: nothing outside the clone is used,
@@ -44,4 +46,6 @@ case "$loaded" in
   "$tmp/app/node_modules/evmatch/native/"*) ;;
   *) echo "check_install.sh: loaded $loaded, not the package's own copy" >&2; exit 1 ;;
 esac
+echo "-- every README example that says what it prints, against the installed package"
+EVMATCH_README_PACKAGE="$tmp/app/node_modules/evmatch" node --test --test-reporter=dot "$here/test/readme.test.js"
 echo "-- the installed package works: it loaded its own copy, node_modules/evmatch/native/$(basename "$loaded")"

@@ -4,8 +4,13 @@
 // say: each rule compiled on its own; invalid rules fail with the given
 // first-line message (except JSON syntax errors, which need only fail);
 // all valid rules share one machine; invalid events are refused; matches
-// are sorted. Every event goes through matches() (as text and as bytes) and
-// through matchesMany().
+// are sorted. Every event goes through matches() (as text and as bytes),
+// matchesMany() and matchLines() (the events of a case as one JSON Lines
+// buffer, those that fit on one line); every valid event through a
+// machine made with trustedInput too, when it keeps the promise (valid
+// JSON, no member name repeated in an object); and explain() gives the
+// matcher's verdict for every (rule, event), and the EventError of
+// matches() for an invalid event.
 //
 // EVMATCH_CASE=<substring> runs only the cases whose id contains it.
 
@@ -29,11 +34,49 @@ function isJson(text) {
   }
 }
 
+/**
+ * Whether an object of a valid JSON text repeats a member name (which
+ * JSON.parse hides). Strings are read whole, so their contents are never
+ * taken for structure.
+ */
+function repeatsAName(text) {
+  const open = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') open.push(new Set());
+    else if (c === '[') open.push(null);
+    else if (c === '}' || c === ']') open.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      let k = j + 1;
+      while (/\s/.test(text[k] || '')) k++;
+      const names = open[open.length - 1];
+      if (text[k] === ':' && names) {
+        const name = JSON.parse(text.slice(i, j + 1));
+        if (names.has(name)) return true;
+        names.add(name);
+      }
+      i = j;
+    }
+  }
+  return false;
+}
+
 function same(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-const counts = { rules: 0, invalidRules: 0, events: 0, invalidEvents: 0, matched: 0 };
+const counts = {
+  rules: 0,
+  invalidRules: 0,
+  events: 0,
+  invalidEvents: 0,
+  matched: 0,
+  trusted: 0,
+  lines: 0,
+  explained: 0,
+};
 
 function runCase(c, fail) {
   const invalid = c.expect.invalid;
@@ -68,6 +111,7 @@ function runCase(c, fail) {
   }
 
   const machine = new Machine(valid);
+  const trusted = new Machine(valid, { trustedInput: true });
   try {
     const invalidEvents = new Set(c.expect.invalid_events || []);
     const many = machine.matchesMany(c.events, { invalid: 'null' });
@@ -75,21 +119,48 @@ function runCase(c, fail) {
       c.events.map((e) => Buffer.from(e, 'utf8')),
       { invalid: 'null' },
     );
+    // The events that are one line each, as a JSON Lines buffer: result
+    // `k` of matchLines is event `oneLine[k]`, on line k + 1.
+    const oneLine = [];
+    c.events.forEach((e, i) => {
+      if (!/[\n\r]/.test(e) && e.trim() !== '') oneLine.push(i);
+    });
+    const lines = machine.matchLines(Buffer.from(oneLine.map((i) => c.events[i]).join('\n')), { invalid: 'null' });
+    if (lines.length !== oneLine.length) fail(`matchLines gave ${lines.length} results for ${oneLine.length} lines`);
+    const lineOf = new Map(oneLine.map((i, k) => [i, lines[k]]));
     c.events.forEach((event, i) => {
       const want = c.expect.matches[i];
       counts.events++;
+      const line = lineOf.get(i);
+      if (line !== undefined) {
+        counts.lines++;
+        if (line.line !== oneLine.indexOf(i) + 1) fail(`event ${i}: matchLines says line ${line.line}`);
+      }
       if (invalidEvents.has(i)) {
         counts.invalidEvents++;
+        let refusal = null;
         for (const form of [event, Buffer.from(event, 'utf8')]) {
           try {
             machine.matches(form);
             fail(`event ${i} accepted, expected it to be refused`);
           } catch (e) {
             if (!(e instanceof EventError)) fail(`event ${i}: threw ${e.name}: ${e.message}`);
+            refusal = e;
           }
         }
         if (many[i] !== null) fail(`event ${i}: matchesMany accepted it`);
         if (manyBytes[i] !== null) fail(`event ${i}: matchesMany (bytes) accepted it`);
+        if (line !== undefined && line.matches !== null) fail(`event ${i}: matchLines accepted it`);
+        for (const rule of machine.ruleNames.slice(0, 1)) {
+          try {
+            machine.explain(rule, event);
+            fail(`event ${i}: explain accepted it`);
+          } catch (e) {
+            if (!(e instanceof EventError) || !refusal || e.message !== refusal.message || e.offset !== refusal.offset) {
+              fail(`event ${i}: explain threw ${e.name}: ${e.message}, matches ${refusal && refusal.message}`);
+            }
+          }
+        }
         return;
       }
       let got;
@@ -107,6 +178,20 @@ function runCase(c, fail) {
       if (!manyBytes[i] || !same(manyBytes[i], want)) {
         fail(`event ${i}: matchesMany (bytes) got ${JSON.stringify(manyBytes[i])}`);
       }
+      if (line !== undefined && (!line.matches || !same(line.matches, want))) {
+        fail(`event ${i}: matchLines got ${JSON.stringify(line.matches)}`);
+      }
+      if (!repeatsAName(event)) {
+        counts.trusted++;
+        const gotTrusted = trusted.matches(event);
+        if (!same(gotTrusted, want)) fail(`event ${i} (trusted): got ${JSON.stringify(gotTrusted)}`);
+      }
+      for (const rule of machine.ruleNames) {
+        counts.explained++;
+        const e = machine.explain(rule, event);
+        if (e.matched !== want.includes(rule)) fail(`event ${i}: explain(${rule}) says matched: ${e.matched}`);
+        if (e.rule !== rule) fail(`event ${i}: explain(${rule}) names ${e.rule}`);
+      }
     });
     // The default mode throws for the first invalid event, with its index.
     if (invalidEvents.size > 0) {
@@ -118,6 +203,7 @@ function runCase(c, fail) {
     }
   } finally {
     machine.close();
+    trusted.close();
   }
 }
 
@@ -146,7 +232,8 @@ for (const file of FILES) {
     console.log(
       `${file}: ${cases} cases, ${cases - failedCases.size} passed, ${failedCases.size} failed ` +
         `(${counts.rules} rules, ${counts.invalidRules} rejected as expected; ${counts.events} events, ` +
-        `${counts.invalidEvents} refused as expected, ${counts.matched} matching)`,
+        `${counts.invalidEvents} refused as expected, ${counts.matched} matching; ${counts.lines} through ` +
+        `matchLines, ${counts.trusted} in trusted mode; ${counts.explained} explanations)`,
     );
     for (const k of Object.keys(counts)) counts[k] = 0;
     if (!filter) assert.ok(cases > 0, `no cases in ${file}`);

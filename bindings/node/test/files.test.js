@@ -1,5 +1,7 @@
 'use strict';
-// Machine.fromFile: rules files as `evmatch match --rules` reads them.
+// Machine.fromFile: rules files read by the library's reader
+// (evm_builder_add_rules_json), the one `evmatch match --rules` uses: the
+// same rules, the same errors at the same places.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -7,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { Machine, PatternError } = require('..');
+const { Machine, PatternError, _stats } = require('..');
 const { targetDir } = require('../lib/locate');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -42,12 +44,16 @@ test('objects kept raw, strings holding patterns, file order', () => {
   m.close();
 });
 
-test('a repeated rule name: the last one wins', () => {
+test('a repeated rule name: the last one wins, in the place of the last', () => {
   const m = Machine.fromFile(write('dup.json', '{"r": {"a": [1]}, "q": {"b": [1]}, "r": {"a": [2]}}'));
   assert.deepEqual([...m.ruleNames], ['q', 'r']);
   assert.deepEqual(m.matches({ a: 2 }), ['r']);
   assert.deepEqual(m.matches({ a: 1 }), []);
   m.close();
+  // The replaced pattern is not even compiled: an invalid one is no error.
+  const n = Machine.fromFile(write('dup-bad.json', '{"r": {"a": [{"prefix": 1}]}, "r": {"a": ["x"]}}'));
+  assert.deepEqual(n.matches({ a: 'x' }), ['r']);
+  n.close();
 });
 
 test('empty rules file and a URL path', () => {
@@ -60,7 +66,7 @@ test('empty rules file and a URL path', () => {
   n.close();
 });
 
-test('errors: not JSON, not a rules file, bad values, bad patterns, no file', () => {
+test('errors: not JSON, not a rules file, bad values, bad patterns, no file, a Buffer path', () => {
   assert.throws(() => Machine.fromFile(write('bad.json', '{"r": ')), SyntaxError);
   assert.throws(() => Machine.fromFile(write('arr.json', '[{"a": [1]}]')), TypeError);
   assert.throws(() => Machine.fromFile(write('num.json', '{"r": 5}')), /must be a JSON object or a string/);
@@ -76,14 +82,104 @@ test('errors: not JSON, not a rules file, bad values, bad patterns, no file', ()
   assert.throws(() => Machine.fromFile(path.join(tmp, 'missing.json')), (e) => e.code === 'ENOENT');
   assert.throws(() => Machine.fromFile(5), TypeError);
   assert.throws(() => Machine.fromFile(null), TypeError);
+  assert.throws(() => Machine.fromFile(new URL('https://example.com/rules.json')), (e) => e.code === 'ERR_INVALID_URL_SCHEME');
+  const buf = Machine.fromFile(Buffer.from(write('buf.json', '{"r": {"a": [1]}}')));
+  assert.deepEqual(buf.matches({ a: 1 }), ['r']);
+  buf.close();
+  const e = fileError(Buffer.from(write('buf-bad.json', '{"r": ')), SyntaxError);
+  assert.equal(e.file, path.join(tmp, 'buf-bad.json'));
+});
+
+// The CLI as `cargo build --release` built it (run_tests.sh does), in
+// CARGO_TARGET_DIR when that is set.
+const CLI = path.join(targetDir(ROOT, process.env), 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
+
+/** The first line `evmatch match --rules FILE` prints on stderr (it must fail). */
+function cliError(file) {
+  assert.ok(fs.existsSync(CLI), `the evmatch CLI is not built: ${CLI} (run \`cargo build --release\`)`);
+  const run = spawnSync(CLI, ['match', '--rules', file, '/dev/null'], { encoding: 'utf8' });
+  assert.notEqual(run.status, 0, `the CLI accepted ${file}`);
+  return run.stderr.split('\n')[0];
+}
+
+/** The error Machine.fromFile throws for `file`, checked to be of `Class`. */
+function fileError(file, Class) {
+  const made = _stats.created;
+  let error;
+  assert.throws(
+    () => Machine.fromFile(file),
+    (e) => {
+      error = e;
+      return e instanceof Class;
+    },
+  );
+  assert.equal(_stats.created, made, 'no machine is made');
+  return error;
+}
+
+test('not JSON: SyntaxError with file, line and column, as the CLI says it', () => {
+  const file = write('syntax.json', '{\n  "a": {"x": [1]},\n  "b": {"y": [2]\n}');
+  const e = fileError(file, SyntaxError);
+  assert.equal(e.message, cliError(file));
+  assert.match(e.message, new RegExp(`^evmatch: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: EOF while parsing an object$`));
+  assert.deepEqual([e.file, e.line, e.column, e.kind, e.code], [file, 4, 1, 'syntax', 1]);
+  assert.equal(e.offset, 38);
+  assert.equal(e.rule, undefined);
+
+  const bad = fileError(write('truncated.json', '{"r": '), SyntaxError);
+  assert.deepEqual([bad.line, bad.column, bad.offset], [1, 6, 5]);
+});
+
+test('a file that is not UTF-8, and a byte order mark, are refused as the CLI refuses them', () => {
+  const latin1 = write('latin1.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x7b, 0x7d, 0x7d]));
+  const e = fileError(latin1, SyntaxError);
+  assert.match(e.message, /:1:3: not UTF-8 text$/);
+  assert.equal(e.offset, 2);
+  cliError(latin1);
+  // A BOM is not JSON, here as in `evmatch match` (and as JSON.parse says).
+  const bom = write('bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"r": {"a": [1]}}')]));
+  const b = fileError(bom, SyntaxError);
+  assert.equal(b.message, cliError(bom));
+  assert.deepEqual([b.line, b.column, b.offset], [1, 1, 0]);
+});
+
+test('JSON but not a rules file: TypeError naming the member, with its place', () => {
+  const file = write('member.json', '{\n  "ok": {"a": [1]},\n  "r": 5\n}');
+  const e = fileError(file, TypeError);
+  assert.equal(e.message, `evmatch: ${file}:3:8: rule "r": a pattern must be a JSON object or a string holding one`);
+  assert.ok(cliError(file).endsWith(`${file}:3: rule "r": a pattern must be a JSON object or a string holding one`));
+  assert.deepEqual([e.rule, e.line, e.column, e.offset, e.kind, e.code], ['r', 3, 8, 29, 'not-rules', 2]);
+  const arr = fileError(write('array.json', '[{"a": [1]}]'), TypeError);
+  assert.equal(arr.kind, 'not-rules');
+  assert.equal(arr.rule, undefined);
+  assert.match(arr.message, /not a rules file/);
+});
+
+test('an invalid rule: PatternError with the rule, the pattern\'s message and path, and FILE:LINE:COLUMN', () => {
+  const file = write('pattern.json', '{\n  "ok": {"a": [1]},\n  "bad": {"a": [{"prefix": 1}]},\n  "never": {"b": [{"nope": 1}]}\n}');
+  const e = fileError(file, PatternError);
+  assert.equal(e.rule, 'bad');
+  assert.equal(e.message, 'prefix match pattern must be a string');
+  assert.equal(e.path, '$.a[0].prefix');
+  assert.deepEqual([e.kind, e.code], ['operand', 5]);
+  // Offset, line and column of the `1`, in the file.
+  assert.equal(e.offset, 49);
+  assert.equal(fs.readFileSync(file, 'utf8')[e.offset], '1');
+  assert.deepEqual([e.file, e.line, e.column, e.location], [file, 3, 28, `${file}:3:28`]);
+  assert.equal(cliError(file), `evmatch: ${file}:3: rule "bad": prefix match pattern must be a string`);
+
+  // A pattern held in a string: the place of that string.
+  const str = write('string.json', '{"ok": {"a": [1]},\n "bad": "{\\"a\\": "}');
+  const s = fileError(str, PatternError);
+  assert.deepEqual([s.rule, s.kind, s.line, s.column, s.offset], ['bad', 'syntax', 2, 9, 27]);
+  assert.equal(fs.readFileSync(str, 'utf8')[s.offset], '"');
+  assert.ok(cliError(str).startsWith(`evmatch: ${str}:2: rule "bad": `));
 });
 
 test('examples/rules.json gives what the evmatch CLI prints', () => {
   const rules = path.join(ROOT, 'examples', 'rules.json');
   const events = path.join(ROOT, 'examples', 'events.jsonl');
-  // The CLI as `cargo build --release` built it (run_tests.sh does), in
-  // CARGO_TARGET_DIR when that is set.
-  const cli = path.join(targetDir(ROOT, process.env), 'release', process.platform === 'win32' ? 'evmatch.exe' : 'evmatch');
+  const cli = CLI;
   assert.ok(fs.existsSync(cli), `the evmatch CLI is not built: ${cli} (run \`cargo build --release\`)`);
   const m = Machine.fromFile(rules);
   const lines = fs.readFileSync(events, 'utf8').split('\n').filter((l) => l.trim() !== '');

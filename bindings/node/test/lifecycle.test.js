@@ -81,7 +81,7 @@ test('misuse never crashes the process', () => {
   const r = node(
     [],
     `
-    const { Machine } = require('.');
+    const { Machine, LiveMachine } = require('.');
     const m = new Machine({ r: { a: [1] } });
     const bad = [undefined, null, 0, -1, 2 ** 53, NaN, '', 'x', [], {}, [null], new ArrayBuffer(8),
       new Float64Array(2), Buffer.alloc(0), Symbol('s'), () => {}, 10n, new Proxy({}, {})];
@@ -95,14 +95,29 @@ test('misuse never crashes the process', () => {
       tryIt(() => new Machine(b));
       tryIt(() => new Machine({ r: b }));
       tryIt(() => Machine.fromFile(b));
+      tryIt(() => Machine.fromFile('/nonexistent/rules.json', b));
+      tryIt(() => new Machine({}, b));
+      tryIt(() => new Machine({}, { trustedInput: b }));
+      tryIt(() => new LiveMachine(undefined, b));
+      tryIt(() => m.matchLines(b));
+      tryIt(() => m.matchLines(Buffer.from('{}'), b));
+      tryIt(() => m.explain(b, '{}'));
+      tryIt(() => m.explain('r', b));
     }
     // Methods called on the wrong receiver.
     tryIt(() => Machine.prototype.matches.call({}, '{}'));
     tryIt(() => Machine.prototype.matchesMany.call(null, []));
+    tryIt(() => Machine.prototype.matchLines.call({}, Buffer.from('{}')));
+    tryIt(() => Machine.prototype.explain.call({}, 'r', '{}'));
     tryIt(() => Machine.prototype.close.call({}));
     tryIt(() => Object.getOwnPropertyDescriptor(Machine.prototype, 'ruleNames').get.call({}));
     m.close();
-    for (const b of bad) { tryIt(() => m.matches(b)); tryIt(() => m.matchesMany([b])); }
+    for (const b of bad) {
+      tryIt(() => m.matches(b));
+      tryIt(() => m.matchesMany([b]));
+      tryIt(() => m.matchLines(b));
+      tryIt(() => m.explain('r', b));
+    }
     console.log('survived', errors);`,
   );
   assert.equal(r.signal, null, r.stderr);
@@ -157,7 +172,18 @@ test('index.d.ts declares what index.js exports', () => {
   }
   assert.match(dts, /export (declare )?const version: string/);
   assert.match(dts, /export (declare )?const libraryPath: string/);
-  for (const member of ['matches(', 'matchesMany(', 'close()', 'static fromFile(', 'readonly ruleNames', 'readonly ruleCount', 'readonly closed']) {
+  for (const member of [
+    'matches(',
+    'matchesMany(',
+    'matchLines(',
+    'explain(rule: string, event: Event): Explanation',
+    'close()',
+    'static fromFile(',
+    'readonly ruleNames',
+    'readonly ruleCount',
+    'readonly closed',
+    'readonly trustedInput',
+  ]) {
     assert.ok(dts.includes(member), member);
   }
   const pkg = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'));

@@ -399,7 +399,8 @@ test('exports: CommonJS, ESM and the TypeScript declarations', () => {
   assert.match(dts, /export declare class LiveMachine\b/);
   const body = dts.slice(dts.indexOf('export declare class LiveMachine'));
   for (const member of [
-    'constructor(rules?: Rules)',
+    'constructor(rules?: Rules, options?: MachineOptions)',
+    'readonly trustedInput: boolean',
     'add(name: string, pattern: Pattern): number',
     'remove(name: string): boolean',
     'replace(rules: Rules): number',
