@@ -57,24 +57,17 @@ fn no_allocation_per_event_once_warm() {
         count_allocations(|| drop(std::hint::black_box(vec![1u8; 10]))),
         1
     );
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
     let mut events_total = 0;
     for file in ["aws-validated.jsonl", "edge-cases.jsonl", "generated.jsonl"] {
-        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
-        for (line, trusted) in text.lines().flat_map(|l| [(l, false), (l, true)]) {
-            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let cases = evmatch_testkit::conformance::read(file);
+        for (case, trusted) in cases.iter().flat_map(|c| [(c, false), (c, true)]) {
             let mut b = evmatch::Machine::builder();
             b.trusted_input(trusted);
-            for (name, p) in case["rules"].as_object().unwrap() {
-                let _ = b.add_rule(name, p.as_str().unwrap());
+            for (name, p) in &case.rules {
+                let _ = b.add_rule(name, p);
             }
             let m = b.build();
-            let events: Vec<&[u8]> = case["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e.as_str().unwrap().as_bytes())
-                .collect();
+            let events: Vec<&[u8]> = case.events.iter().map(|e| e.as_bytes()).collect();
             let mut scratch = m.create_scratch();
             let mut ids = Vec::with_capacity(m.rule_count());
             // Warm up: the scratch grows to what these events need.
@@ -100,7 +93,7 @@ fn no_allocation_per_event_once_warm() {
                 n,
                 0,
                 "{} (trusted: {trusted}): {} allocations over {} events",
-                case["id"],
+                case.id,
                 n,
                 valid.len()
             );

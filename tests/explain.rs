@@ -3,29 +3,27 @@
 //! about fields, values and arrays.
 
 use evmatch::{ExplainError, FieldStatus, Machine};
+use evmatch_testkit::conformance;
 use serde_json::Value;
 
 /// Every (rule set, event) of the corpus: explain(r, e).matched() is
 /// exactly matches(e).contains(r), in both modes.
 #[test]
 fn verdicts_are_the_matchers_over_the_corpus() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
     let mut checked = 0usize;
     for file in ["aws-validated.jsonl", "edge-cases.jsonl", "generated.jsonl"] {
-        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let case: Value = serde_json::from_str(line).unwrap();
-            let id = case["id"].as_str().unwrap();
+        for case in conformance::read(file) {
+            let id = &case.id;
             for trusted in [false, true] {
                 let mut b = Machine::builder();
                 b.trusted_input(trusted);
-                for (name, text) in case["rules"].as_object().unwrap() {
+                for (name, text) in &case.rules {
                     // Invalid rules are refused; the others share a machine.
-                    let _ = b.add_rule(name, text.as_str().unwrap());
+                    let _ = b.add_rule(name, text);
                 }
                 let m = b.build();
-                for event in case["events"].as_array().unwrap() {
-                    let event = event.as_str().unwrap().as_bytes();
+                for event in &case.events {
+                    let event = event.as_bytes();
                     let matched = m.matches(event);
                     for name in m.rule_names() {
                         let e = m.explain(name, event);

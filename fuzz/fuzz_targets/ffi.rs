@@ -31,7 +31,7 @@
 //! `evm_live_match_batch` compared with the reference after each stage.
 #![no_main]
 
-mod gen;
+use evmatch_testkit as gen;
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
