@@ -404,24 +404,31 @@ impl PathTrie {
     }
 
     /// The node reached through member `key` of an object whose members
-    /// start at `m` ([`PathTrie::members`]), or `NONE`; and, when `key` is
-    /// one of the segments that start at `m`, that segment's number.
+    /// start at `m` ([`PathTrie::members`]), or `NONE`; and whether `key`
+    /// is one of the segments that start at `m` (then
+    /// [`PathTrie::segment_number`] of the node tells which).
     #[inline(always)]
-    pub(crate) fn member(&self, m: NodeId, key: &[u8]) -> (NodeId, Option<u32>) {
+    pub(crate) fn member(&self, m: NodeId, key: &[u8]) -> (NodeId, bool) {
         // Most names no rule uses fail on their first byte.
         if let Some(&first) = key.first() {
             if self.step(m, first) == NONE {
-                return (NONE, None);
+                return (NONE, false);
             }
         }
         if let Some(to) = self.nodes[m as usize].segments.get(key) {
-            let ordinal = self.nodes[to as usize].segment;
-            return (to, Some(ordinal));
+            return (to, true);
         }
         if memchr::memchr(b'.', key).is_none() {
-            return (NONE, None);
+            return (NONE, false);
         }
-        (self.walk_bytes(m, key), None)
+        (self.walk_bytes(m, key), false)
+    }
+
+    /// The number of the segment that ends at `n`, among those that start
+    /// where it starts.
+    #[inline]
+    pub(crate) fn segment_number(&self, n: NodeId) -> u32 {
+        self.nodes[n as usize].segment
     }
 
     /// How many segments start at `m`.

@@ -77,8 +77,16 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(trie: &PathTrie, node: NodeId, is_array: bool, members: NodeId) -> Frame {
+    /// A frame; only trusted scans count segments (`TRUSTED`).
+    #[inline]
+    fn new<const TRUSTED: bool>(
+        trie: &PathTrie,
+        node: NodeId,
+        is_array: bool,
+        members: NodeId,
+    ) -> Frame {
         let segments = match members {
+            _ if !TRUSTED => u32::MAX,
             NONE => 0,
             m => match trie.segment_count(m) {
                 n @ 0..=MAX_COUNTED_SEGMENTS => n as u32,
@@ -228,6 +236,22 @@ impl ScanScratch {
         ev: &[u8],
         opt: ScanOptions,
     ) -> Result<(), EventError> {
+        if opt.validate_all {
+            self.scan_in::<false>(trie, ev, opt)
+        } else {
+            self.scan_in::<true>(trie, ev, opt)
+        }
+    }
+
+    /// [`ScanScratch::scan`], validated (`TRUSTED` false) or for trusted
+    /// input: one body, compiled for each, so that validated scans carry
+    /// none of the bookkeeping of the early exit.
+    fn scan_in<const TRUSTED: bool>(
+        &mut self,
+        trie: &PathTrie,
+        ev: &[u8],
+        opt: ScanOptions,
+    ) -> Result<(), EventError> {
         // The event's first lines, all requested at once: the scan reads
         // them in order, and when the event is not in cache (a new event
         // from the network or a file), waiting for the hardware prefetcher
@@ -270,9 +294,8 @@ impl ScanScratch {
             return Err(syntax(S::TooDeep(0), p));
         }
         // Enter the top-level object.
-        let trusted = !opt.validate_all;
         self.unsettled = 0;
-        self.push_frame(Frame::new(trie, ROOT, false, ROOT));
+        self.push_frame::<TRUSTED>(Frame::new::<TRUSTED>(trie, ROOT, false, ROOT));
         // Whether stopping early was tried and refused (see `settled`).
         let mut refused = false;
         let mut next_array = 0u32;
@@ -287,7 +310,7 @@ impl ScanScratch {
                 let close = if top.is_array { b']' } else { b'}' };
                 if ev.get(p) == Some(&close) {
                     p += 1;
-                    self.pop_frame();
+                    self.pop_frame::<TRUSTED>();
                     if self.frames.is_empty() {
                         break 'outer;
                     }
@@ -301,7 +324,7 @@ impl ScanScratch {
                     let (ks, ke, kesc, after) = key(ev, p)?;
                     p = ws(ev, after);
                     let (node, segment) = if top.members == NONE {
-                        (NONE, None)
+                        (NONE, false)
                     } else if kesc {
                         self.key.clear();
                         unescape_into(ev, ks, ke, &mut self.key);
@@ -309,13 +332,13 @@ impl ScanScratch {
                     } else {
                         trie.member(top.members, &ev[ks..ke])
                     };
-                    if let (true, Some(s)) = (trusted, segment) {
-                        self.saw_segment(s);
+                    if TRUSTED && segment {
+                        self.saw_segment(trie.segment_number(node));
                     }
                     node
                 };
                 let before = self.frames.len();
-                p = self.value(trie, ev, p, node, top.is_array, &mut next_array, opt)?;
+                p = self.value::<TRUSTED>(trie, ev, p, node, top.is_array, &mut next_array, opt)?;
                 if self.frames.len() > before {
                     first = true;
                     continue 'outer;
@@ -323,7 +346,7 @@ impl ScanScratch {
             }
             // After a value: a separator, or closes of finished containers.
             loop {
-                if trusted && self.unsettled == 0 && !refused {
+                if TRUSTED && self.unsettled == 0 && !refused {
                     if self.settled(trie, &ev[p..], opt.simd) {
                         break 'outer;
                     }
@@ -344,7 +367,7 @@ impl ScanScratch {
                     _ => return Err(unexpected(ev, p)),
                 }
                 p += 1;
-                self.pop_frame();
+                self.pop_frame::<TRUSTED>();
                 if self.frames.is_empty() {
                     break 'outer;
                 }
@@ -370,14 +393,18 @@ impl ScanScratch {
         self.recorded.places.push(place);
     }
 
-    fn push_frame(&mut self, f: Frame) {
-        self.unsettled += !f.settled as u32;
+    fn push_frame<const TRUSTED: bool>(&mut self, f: Frame) {
+        if TRUSTED {
+            self.unsettled += !f.settled as u32;
+        }
         self.frames.push(f);
     }
 
-    fn pop_frame(&mut self) {
+    fn pop_frame<const TRUSTED: bool>(&mut self) {
         let f = self.frames.pop().expect("a frame");
-        self.unsettled -= !f.settled as u32;
+        if TRUSTED {
+            self.unsettled -= !f.settled as u32;
+        }
         if self.trail.len() != f.trail_len as usize {
             self.trail.truncate(f.trail_len as usize);
             self.trail_copy = None;
@@ -451,7 +478,7 @@ impl ScanScratch {
     /// entered container.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn value(
+    fn value<const TRUSTED: bool>(
         &mut self,
         trie: &PathTrie,
         ev: &[u8],
@@ -463,7 +490,7 @@ impl ScanScratch {
     ) -> Result<usize, EventError> {
         let depth = self.frames.len();
         if node == NONE {
-            return if opt.validate_all {
+            return if !TRUSTED {
                 match ev.get(p) {
                     // The common unnamed scalars, without the container
                     // machinery of `skip_value`.
@@ -516,10 +543,10 @@ impl ScanScratch {
                     }
                 }
                 let members = if is_array { NONE } else { trie.members(node) };
-                self.push_frame(Frame {
+                self.push_frame::<TRUSTED>(Frame {
                     array_id,
                     trail_len,
-                    ..Frame::new(trie, node, is_array, members)
+                    ..Frame::new::<TRUSTED>(trie, node, is_array, members)
                 });
                 Ok(p + 1)
             }
