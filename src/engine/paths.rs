@@ -536,18 +536,21 @@ mod tests {
             t.insert(p);
         }
         assert_eq!(t.segment_count(ROOT), 3);
-        let (a, oa) = t.member(ROOT, b"a");
-        let (c, oc) = t.member(ROOT, b"c");
+        let number = |m: NodeId, key: &[u8]| match t.member(m, key) {
+            (n, true) => Some(t.segment_number(n)),
+            _ => None,
+        };
+        let (a, c) = (t.member(ROOT, b"a").0, t.member(ROOT, b"c").0);
         assert_eq!(
-            (oa, t.member(ROOT, b"b").1, oc),
+            (number(ROOT, b"a"), number(ROOT, b"b"), number(ROOT, b"c")),
             (Some(0), Some(1), Some(2))
         );
         let m = t.members(a);
         assert_eq!(t.segment_count(m), 2);
-        assert_eq!(t.member(m, b"y").1, Some(1));
+        assert_eq!(number(m, b"y"), Some(1));
         // A dotted name reaches the path but is no segment of the object.
-        let (to, o) = t.member(ROOT, b"a.y");
-        assert_eq!((to == NONE, o), (false, None));
+        let (to, segment) = t.member(ROOT, b"a.y");
+        assert_eq!((to == NONE, segment), (false, false));
         let mut continuing = Vec::new();
         t.continuing_segments(ROOT, &mut |s| {
             continuing.push(s.to_vec());
