@@ -92,7 +92,7 @@ fn match_examples() {
     assert_eq!(lines[0], r#"["ec2-instance-stopped"]"#);
     assert_eq!(
         lines[1],
-        r#"{"error": "Unexpected end of input", "offset": 269}"#
+        r#"{"error": "Unexpected end of input", "offset": 269, "line": 2}"#
     );
     assert!(lines[2].starts_with(r#"{"error": "#), "{out}");
     assert_eq!(status(&o), 3);
@@ -123,9 +123,9 @@ fn match_sorts_names_and_reports_bad_events() {
         stdout(&o),
         r#"["alpha","mid","zeta"]
 ["alpha"]
-{"error": "Event must be a JSON object", "offset": 0}
-{"error": "Unexpected character (']' (code 93))", "offset": 12}
-{"error": "Unexpected character ('o' (code 111))", "offset": 1}
+{"error": "Event must be a JSON object", "offset": 0, "line": 3}
+{"error": "Unexpected character (']' (code 93))", "offset": 12, "line": 4}
+{"error": "Unexpected character ('o' (code 111))", "offset": 1, "line": 5}
 ["mid"]
 "#
     );

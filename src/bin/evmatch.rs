@@ -31,8 +31,11 @@ event per line; empty lines are skipped.
 
 For each event one line is printed: the JSON array of the names of the
 matching rules, sorted (`[\"r1\",\"r3\"]`, or `[]`). An invalid event prints
-{\"error\": \"<message>\", \"offset\": N} on its line instead, so output lines
-stay aligned with input events; the exit status is then 3.
+{\"error\": \"<message>\", \"offset\": N, \"line\": L} on its line instead, in
+that key order, so output lines stay aligned with input events: `offset` is
+the byte offset in the event, `line` the line of the input file (from 1,
+every line counted, empty ones included). The exit status is then 3. With
+--filter, the report goes to standard error as `FILE:LINE: invalid event`.
 
 Examples:
   evmatch match --rules examples/rules.json examples/events.jsonl

@@ -215,7 +215,11 @@ impl<'m, W: Write> Run<'m, W> {
                     Mode::List => {
                         self.out.write_all(b"{\"error\": ")?;
                         serde_json::to_writer(&mut self.out, e.message())?;
-                        writeln!(self.out, ", \"offset\": {}}}", e.offset())?;
+                        writeln!(
+                            self.out,
+                            ", \"offset\": {}, \"line\": {lineno}}}",
+                            e.offset()
+                        )?;
                     }
                     Mode::Filter => {
                         // Keep stdout a clean subset of the input; say why
