@@ -448,3 +448,67 @@ fn help_and_usage_errors() {
     );
     assert_eq!(status(&o), 2);
 }
+
+#[test]
+fn check_warns() {
+    // An empty rules file.
+    let path = temp_file("warn", "empty.json", "{}\n");
+    let p = path.to_str().unwrap();
+    let o = run(&["check", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!("evmatch: {p}: warning: no rules (the file is an empty object)\n")
+    );
+    assert_eq!(stdout(&o), "ok: 0 rules\n");
+    assert_eq!(status(&o), 0);
+    let o = run(&["check", "--strict", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "evmatch: {p}: warning: no rules (the file is an empty object)\n\
+             evmatch: {p}: 1 warning (--strict)\n"
+        )
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(status(&o), 2);
+
+    // A name given twice: the later rule wins, as `match` does.
+    let path = temp_file(
+        "warn",
+        "twice.json",
+        "{\n  \"a\": {\"x\": [1]},\n  \"b\": {\"y\": [2]},\n  \"a\": {\"z\": [3]}\n}\n",
+    );
+    let p = path.to_str().unwrap();
+    let warning = format!(
+        "evmatch: {p}:2: warning: rule \"a\" is given 2 times (lines 2, 4); the last one, on line 4, wins\n"
+    );
+    let o = run(&["check", p], "");
+    assert_eq!(stderr(&o), warning);
+    assert_eq!(stdout(&o), "ok: 2 rules\n");
+    assert_eq!(status(&o), 0);
+    let o = run(&["check", "--strict", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!("{warning}evmatch: {p}: 1 warning (--strict)\n")
+    );
+    assert_eq!(status(&o), 2);
+    let o = run(&["match", "--rules", p], "{\"z\": 3}\n{\"x\": 1}\n");
+    assert_eq!(stdout(&o), "[\"a\"]\n[]\n");
+
+    // A clean file stays quiet, with --strict too.
+    let o = run(&["check", "--strict", "examples/rules.json"], "");
+    assert_eq!(stderr(&o), "");
+    assert_eq!(status(&o), 0);
+
+    // `{}` as a pattern would match every event: EventBridge refuses it,
+    // and so does check.
+    let path = temp_file("warn", "all.json", "{\"all\": {}, \"s\": \"{}\"}");
+    let o = run(&["check", path.to_str().unwrap()], "");
+    assert_eq!(status(&o), 2);
+    assert_eq!(
+        stderr(&o).matches("Empty objects are not allowed").count(),
+        2,
+        "{}",
+        stderr(&o)
+    );
+}

@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand};
 // A binary's root sits in src/bin/, so its modules are named by path.
 #[path = "evmatch/bench.rs"]
 mod bench;
+#[path = "evmatch/check.rs"]
+mod check;
 #[path = "evmatch/conformance.rs"]
 mod conformance;
 #[path = "evmatch/matching.rs"]
@@ -50,10 +52,16 @@ objects, such as {\"detail\": {\"state\": [\"stopped\"]}}, therefore reads as a
 rules file; pass --single to check it as one pattern.
 
 Every invalid rule is reported with its name, message, JSON path and a caret
-under the offending spot. Exit status 0 (prints `ok: N rules`) or 2.
+under the offending spot. A rules file that compiles but is probably a
+mistake gets warnings on standard error: a rule name given more than once
+(the last one wins, as in a JSON object) and a file with no rules ({}).
+
+Exit status: 0 (prints `ok: N rules`), warnings or not; 2 for an invalid file
+or rule, and with --strict also for warnings.
 
 Examples:
   evmatch check examples/rules.json
+  evmatch check --strict rules.json
   evmatch check --single pattern.json";
 
 const TEST_HELP: &str = "\
@@ -130,6 +138,9 @@ struct CheckArgs {
     /// Read the file as one pattern, even if it looks like a rules file.
     #[arg(long)]
     single: bool,
+    /// Fail (exit status 2) on warnings too.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args)]
@@ -180,53 +191,6 @@ pub fn io_text(e: &io::Error) -> String {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<u8, Fail> {
-    let label = args.file.display().to_string();
-    let file = rules::read_text(&args.file)?;
-    if !args.single && evmatch::RulesFile::looks_like_rules(&file) {
-        let parsed =
-            evmatch::RulesFile::parse(&file).map_err(|e| fail(rules::describe(&label, &e)))?;
-        let list = parsed.rules();
-        let mut bad = 0;
-        for rule in list {
-            if let Err(e) = evmatch::Pattern::parse(rule.text()) {
-                eprintln!("{}", rules::report(&label, &file, Some(rule), &e));
-                bad += 1;
-            }
-        }
-        if bad > 0 {
-            let mut msg = format!(
-                "{label}: {bad} of {} {} invalid",
-                list.len(),
-                plural(list.len())
-            );
-            // Members that are all objects could also be one pattern.
-            if list.iter().all(|r| r.is_verbatim()) {
-                msg.push_str(" (read as a rules file; pass --single to check it as one pattern)");
-            }
-            return Err(fail(msg));
-        }
-        println!("ok: {} {}", list.len(), plural(list.len()));
-    } else {
-        if let Err(e) = evmatch::Pattern::parse(file.as_bytes()) {
-            return Err(Fail {
-                status: 2,
-                text: rules::report(&label, &file, None, &e),
-            });
-        }
-        println!("ok: 1 rule");
-    }
-    Ok(0)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        "rule"
-    } else {
-        "rules"
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -242,7 +206,11 @@ fn main() -> ExitCode {
             },
             only: a.only,
         }),
-        Command::Check(a) => check(&a),
+        Command::Check(a) => check::run(&check::Options {
+            file: a.file,
+            single: a.single,
+            strict: a.strict,
+        }),
         Command::Test(a) => conformance::run(&a.files, a.emit),
         Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations),
     };
