@@ -449,6 +449,68 @@ fn help_and_usage_errors() {
     assert_eq!(status(&o), 2);
 }
 
+const CONTRACT: &str = "Trusted input: the caller promises that each event is valid JSON (RFC 8259) and that no object repeats a member name. If the promise is broken the answers are unspecified, but there is still no panic, no undefined behaviour, no read outside the event, and no unbounded time or memory.";
+
+#[test]
+fn trusted_input() {
+    for cmd in ["match", "bench"] {
+        let help = stdout(&run(&[cmd, "--help"], ""));
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(CONTRACT), "{cmd}: {help}");
+        assert!(help.contains("--trusted"), "{cmd}");
+    }
+
+    // Valid events: the same answers.
+    let plain = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    let trusted = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--trusted",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&trusted), stdout(&plain));
+    assert_eq!(status(&trusted), 0);
+
+    // Invalid JSON inside a value no rule names: refused when validating,
+    // not read closely when trusted.
+    let rules = temp_file("trusted", "rules.json", r#"{"r": {"a": [1]}}"#);
+    let r = rules.to_str().unwrap();
+    let event = "{\"a\": 1, \"junk\": [1,,2]}\n";
+    let o = run(&["match", "--rules", r], event);
+    assert_eq!(status(&o), 3);
+    assert!(stdout(&o).starts_with("{\"error\": "), "{}", stdout(&o));
+    let o = run(&["match", "--rules", r, "--trusted"], event);
+    assert_eq!(status(&o), 0, "{}", stdout(&o));
+    assert!(!stdout(&o).contains("error"), "{}", stdout(&o));
+
+    let o = run(
+        &[
+            "bench",
+            "--rules",
+            "examples/rules.json",
+            "--trusted",
+            "--iterations",
+            "1",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 0);
+    assert!(stdout(&o).contains("matches per pass: 7\n"));
+}
+
 #[test]
 fn check_warns() {
     // An empty rules file.

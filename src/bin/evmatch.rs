@@ -19,6 +19,17 @@ mod matching;
 #[path = "evmatch/rules.rs"]
 mod rules;
 
+/// The trusted-input contract, worded the same in every face of evmatch.
+macro_rules! trusted_contract {
+    () => {
+        "\
+Trusted input: the caller promises that each event is valid JSON (RFC 8259)
+and that no object repeats a member name. If the promise is broken the
+answers are unspecified, but there is still no panic, no undefined
+behaviour, no read outside the event, and no unbounded time or memory."
+    };
+}
+
 const TOP_HELP: &str = "\
 Exit status: 0 success; 1 `test` found failing cases; 2 usage, file or rule
 errors; 3 `match` met invalid events.
@@ -26,7 +37,8 @@ errors; 3 `match` met invalid events.
 Example:
   evmatch match --rules examples/rules.json examples/events.jsonl";
 
-const MATCH_HELP: &str = "\
+const MATCH_HELP: &str = concat!(
+    "\
 RULES.json is a JSON object {\"rule name\": pattern, ...}; each pattern is a
 JSON object, or a string holding the pattern text. Events are JSON Lines, one
 event per line; empty lines are skipped.
@@ -39,10 +51,16 @@ the byte offset in the event, `line` the line of the input file (from 1,
 every line counted, empty ones included). The exit status is then 3. With
 --filter, the report goes to standard error as `FILE:LINE: invalid event`.
 
+",
+    trusted_contract!(),
+    "
+
 Examples:
   evmatch match --rules examples/rules.json examples/events.jsonl
   cat events.jsonl | evmatch match --rules rules.json --count
-  evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl";
+  evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl
+  evmatch match --rules rules.json --trusted events.jsonl"
+);
 
 const CHECK_HELP: &str = "\
 The file is read as a rules file when it is a JSON object and every value is
@@ -78,12 +96,18 @@ Example:
   evmatch test testdata/conformance/aws-validated.jsonl \\
       testdata/conformance/edge-cases.jsonl testdata/conformance/generated.jsonl";
 
-const BENCH_HELP: &str = "\
+const BENCH_HELP: &str = concat!(
+    "\
 Loads all events into memory, matches them N times and prints events/s, MB/s
 (1 MB = 10^6 bytes of event text), matches per pass and the number of rules.
 
+",
+    trusted_contract!(),
+    "
+
 Example:
-  evmatch bench --rules examples/rules.json examples/events.jsonl --iterations 1000";
+  evmatch bench --rules examples/rules.json examples/events.jsonl --iterations 1000"
+);
 
 /// Match JSON events against Amazon EventBridge event patterns.
 #[derive(Parser)]
@@ -128,6 +152,17 @@ struct MatchArgs {
     /// Only consider this rule (repeatable).
     #[arg(long = "rule", value_name = "NAME")]
     only: Vec<String>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Options shared by `match` and `bench`.
+#[derive(Args)]
+struct RunArgs {
+    /// Trusted input: skip validating the parts of events that no rule names
+    /// (see the contract below).
+    #[arg(long)]
+    trusted: bool,
 }
 
 #[derive(Args)]
@@ -165,6 +200,8 @@ struct BenchArgs {
     /// How many times to match all the events.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     iterations: u32,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// A failure to report on standard error, with the exit status.
@@ -205,6 +242,7 @@ fn main() -> ExitCode {
                 matching::Mode::List
             },
             only: a.only,
+            trusted: a.run.trusted,
         }),
         Command::Check(a) => check::run(&check::Options {
             file: a.file,
@@ -212,7 +250,7 @@ fn main() -> ExitCode {
             strict: a.strict,
         }),
         Command::Test(a) => conformance::run(&a.files, a.emit),
-        Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations),
+        Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations, a.run.trusted),
     };
     match result {
         Ok(status) => ExitCode::from(status),

@@ -9,8 +9,13 @@ use evmatch::RuleId;
 use crate::matching::read_file;
 use crate::{fail, io_text, rules, Fail};
 
-pub fn run(rules_path: &Path, events_path: &Path, iterations: u32) -> Result<u8, Fail> {
-    let machine = rules::load_machine(rules_path)?;
+pub fn run(
+    rules_path: &Path,
+    events_path: &Path,
+    iterations: u32,
+    trusted: bool,
+) -> Result<u8, Fail> {
+    let machine = rules::load_machine(rules_path, trusted)?;
     let label = events_path.display().to_string();
     let data = std::fs::File::open(events_path)
         .and_then(|mut f| read_file(&mut f))

@@ -23,6 +23,7 @@ pub struct Options {
     pub events: Vec<PathBuf>,
     pub mode: Mode,
     pub only: Vec<String>,
+    pub trusted: bool,
 }
 
 /// An input source, opened before any output is written so that a missing
@@ -33,7 +34,7 @@ enum Source {
 }
 
 pub fn run(opts: Options) -> Result<u8, Fail> {
-    let machine = rules::load_machine(&opts.rules)?;
+    let machine = rules::load_machine(&opts.rules, opts.trusted)?;
     let selected = if opts.only.is_empty() {
         None
     } else {
