@@ -20,10 +20,18 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run evmatch");
-    // evmatch may exit before reading its input (a bad rules file): a
-    // broken pipe here is expected then.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    // Written from another thread, so that output larger than a pipe's
+    // buffer cannot stall both ends.
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        // evmatch may exit before reading its input (a bad rules file): a
+        // broken pipe here is expected then.
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 fn stdout(o: &Output) -> String {
@@ -447,6 +455,177 @@ fn help_and_usage_errors() {
         "",
     );
     assert_eq!(status(&o), 2);
+}
+
+/// JSON Lines with every kind of line: valid events (some with `\r\n`),
+/// invalid ones, empty and blank lines, and a last line without `\n`.
+fn mixed_events() -> String {
+    let events = std::fs::read_to_string(format!("{ROOT}/examples/events.jsonl")).unwrap();
+    let valid: Vec<&str> = events.lines().collect();
+    let invalid = [
+        "[1]",
+        "{\"source\": \"aws.ec2\"",
+        "not json",
+        "{\"detail\": {\"total\": 5,}}",
+    ];
+    let mut out = String::new();
+    for i in 0..400 {
+        match i % 23 {
+            5 | 17 => out.push_str(invalid[i % invalid.len()]),
+            8 => {}
+            12 => out.push_str("   "),
+            _ => out.push_str(valid[i % valid.len()]),
+        }
+        out.push_str(if i % 6 == 0 { "\r\n" } else { "\n" });
+    }
+    out.push_str(valid[0]);
+    out
+}
+
+/// Every output mode, as `match` arguments.
+const MODES: [&[&str]; 5] = [
+    &[],
+    &["--count"],
+    &["--filter"],
+    &["--rule", "large-order", "--rule", "ec2-instance-stopped"],
+    &["--filter", "--rule", "large-order"],
+];
+
+#[test]
+fn jobs_and_chunks_do_not_change_the_output() {
+    let input = mixed_events();
+    let path = temp_file("jobs", "events.jsonl", &input);
+    let p = path.to_str().unwrap();
+    for mode in MODES {
+        let with = |extra: &[&str], file: Option<&str>| {
+            let mut args = vec!["match", "--rules", "examples/rules.json"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(extra);
+            let o = match file {
+                Some(f) => run(&[&args[..], &[f]].concat(), ""),
+                None => run(&args, &input),
+            };
+            // Standard input is named as such in reports: make them comparable.
+            let err = stderr(&o).replace(p, "standard input");
+            (stdout(&o), err, status(&o))
+        };
+        let expected = with(&["--jobs", "1"], Some(p));
+        assert_eq!(expected.2, 3, "{mode:?}");
+        assert!(!expected.0.is_empty(), "{mode:?}");
+        for chunk in ["1", "100", "4096"] {
+            for jobs in ["1", "4"] {
+                for file in [Some(p), None] {
+                    let got = with(&["--jobs", jobs, "--chunk-size", chunk], file);
+                    assert!(
+                        got == expected,
+                        "{mode:?} --jobs {jobs} --chunk-size {chunk} {file:?}:\n{}\n{}",
+                        got.0,
+                        got.1
+                    );
+                }
+            }
+        }
+        assert!(with(&["--jobs", "4"], Some(p)) == expected, "{mode:?}");
+    }
+}
+
+#[test]
+fn several_files_are_matched_in_order() {
+    let a = temp_file("order", "a.jsonl", "{\"a\": 1}\n\n[2]\n");
+    let b = temp_file("order", "b.jsonl", "[3]\n{\"a\": 1}");
+    let rules = temp_file("order", "rules.json", r#"{"r": {"a": [1]}}"#);
+    let (a, b, r) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    );
+    for jobs in ["1", "2"] {
+        let o = run(
+            &[
+                "match",
+                "--rules",
+                r,
+                "--jobs",
+                jobs,
+                "--chunk-size",
+                "1",
+                a,
+                "-",
+                b,
+            ],
+            "{\"a\": 1}\nx\n",
+        );
+        assert_eq!(
+            stdout(&o),
+            r#"["r"]
+{"error": "Event must be a JSON object", "offset": 0, "line": 3}
+["r"]
+{"error": "Unexpected character ('x' (code 120))", "offset": 0, "line": 2}
+{"error": "Event must be a JSON object", "offset": 0, "line": 1}
+["r"]
+"#
+        );
+        assert_eq!(status(&o), 3);
+        let o = run(
+            &["match", "--rules", r, "--filter", "--jobs", jobs, a, "-", b],
+            "x\n",
+        );
+        assert_eq!(stdout(&o), "{\"a\": 1}\n{\"a\": 1}\n");
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "evmatch: {a}:3: invalid event: Event must be a JSON object at offset 0\n\
+                 evmatch: standard input:1: invalid event: Unexpected character ('x' (code 120)) at offset 0\n\
+                 evmatch: {b}:1: invalid event: Event must be a JSON object at offset 0\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn jobs_must_be_positive() {
+    let o = run(
+        &["match", "--rules", "examples/rules.json", "--jobs", "0"],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+    let o = run(
+        &[
+            "bench",
+            "--rules",
+            "examples/rules.json",
+            "--jobs",
+            "0",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+}
+
+#[test]
+fn bench_on_several_threads() {
+    let path = temp_file("bench", "events.jsonl", &mixed_events());
+    for jobs in ["1", "3"] {
+        let o = run(
+            &[
+                "bench",
+                "--rules",
+                "examples/rules.json",
+                "--jobs",
+                jobs,
+                "--iterations",
+                "3",
+                path.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("events per pass:  366 "), "{out}");
+        assert!(out.contains(", 35 invalid\n"), "{out}");
+        assert!(out.contains("matches per pass: 256\n"), "{out}");
+    }
 }
 
 const CONTRACT: &str = "Trusted input: the caller promises that each event is valid JSON (RFC 8259) and that no object repeats a member name. If the promise is broken the answers are unspecified, but there is still no panic, no undefined behaviour, no read outside the event, and no unbounded time or memory.";

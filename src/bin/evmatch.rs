@@ -14,8 +14,12 @@ mod bench;
 mod check;
 #[path = "evmatch/conformance.rs"]
 mod conformance;
+#[path = "evmatch/input.rs"]
+mod input;
 #[path = "evmatch/matching.rs"]
 mod matching;
+#[path = "evmatch/pipeline.rs"]
+mod pipeline;
 #[path = "evmatch/rules.rs"]
 mod rules;
 
@@ -41,7 +45,7 @@ const MATCH_HELP: &str = concat!(
     "\
 RULES.json is a JSON object {\"rule name\": pattern, ...}; each pattern is a
 JSON object, or a string holding the pattern text. Events are JSON Lines, one
-event per line; empty lines are skipped.
+event per line; empty lines are skipped. Files are read in the order given.
 
 For each event one line is printed: the JSON array of the names of the
 matching rules, sorted (`[\"r1\",\"r3\"]`, or `[]`). An invalid event prints
@@ -51,6 +55,10 @@ the byte offset in the event, `line` the line of the input file (from 1,
 every line counted, empty ones included). The exit status is then 3. With
 --filter, the report goes to standard error as `FILE:LINE: invalid event`.
 
+Events are matched on --jobs threads (by default one per available core),
+each taking about a megabyte of lines at a time; the output is in input
+order and the same for any --jobs.
+
 ",
     trusted_contract!(),
     "
@@ -59,7 +67,7 @@ Examples:
   evmatch match --rules examples/rules.json examples/events.jsonl
   cat events.jsonl | evmatch match --rules rules.json --count
   evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl
-  evmatch match --rules rules.json --trusted events.jsonl"
+  evmatch match --rules rules.json --jobs 1 --trusted events.jsonl"
 );
 
 const CHECK_HELP: &str = "\
@@ -100,6 +108,8 @@ const BENCH_HELP: &str = concat!(
     "\
 Loads all events into memory, matches them N times and prints events/s, MB/s
 (1 MB = 10^6 bytes of event text), matches per pass and the number of rules.
+Each pass is shared by --jobs threads (by default one per available core);
+the rates are of the whole pass.
 
 ",
     trusted_contract!(),
@@ -154,15 +164,32 @@ struct MatchArgs {
     only: Vec<String>,
     #[command(flatten)]
     run: RunArgs,
+    /// About how many bytes of input a thread takes at a time (for tests).
+    #[arg(long, hide = true, default_value_t = 1 << 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    chunk_size: u64,
 }
 
 /// Options shared by `match` and `bench`.
 #[derive(Args)]
 struct RunArgs {
+    /// Threads that match events [default: one per available core].
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
     /// Trusted input: skip validating the parts of events that no rule names
     /// (see the contract below).
     #[arg(long)]
     trusted: bool,
+}
+
+impl RunArgs {
+    fn jobs(&self) -> usize {
+        match self.jobs {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -242,6 +269,8 @@ fn main() -> ExitCode {
                 matching::Mode::List
             },
             only: a.only,
+            jobs: a.run.jobs(),
+            chunk_size: usize::try_from(a.chunk_size).unwrap_or(usize::MAX),
             trusted: a.run.trusted,
         }),
         Command::Check(a) => check::run(&check::Options {
@@ -250,7 +279,13 @@ fn main() -> ExitCode {
             strict: a.strict,
         }),
         Command::Test(a) => conformance::run(&a.files, a.emit),
-        Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations, a.run.trusted),
+        Command::Bench(a) => bench::run(bench::Options {
+            jobs: a.run.jobs(),
+            trusted: a.run.trusted,
+            rules: a.rules,
+            events: a.events,
+            iterations: a.iterations,
+        }),
     };
     match result {
         Ok(status) => ExitCode::from(status),
