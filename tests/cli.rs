@@ -753,3 +753,27 @@ fn check_warns() {
         stderr(&o)
     );
 }
+
+#[test]
+fn no_progress_bar_without_a_terminal() {
+    // Input that takes more than a second would show a bar on a terminal.
+    let mut child = Command::new(BIN)
+        .args(["match", "--rules", "examples/rules.json", "--count"])
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"{\"a\": 1}\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    input.write_all(b"{\"a\": 2}\n").unwrap();
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        stdout(&o),
+        "{\"events\": 2, \"matched_events\": 0, \"matches\": 0, \"invalid_events\": 0}\n"
+    );
+    assert_eq!(stderr(&o), "");
+}

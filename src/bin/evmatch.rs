@@ -20,6 +20,8 @@ mod input;
 mod matching;
 #[path = "evmatch/pipeline.rs"]
 mod pipeline;
+#[path = "evmatch/progress.rs"]
+mod progress;
 #[path = "evmatch/rules.rs"]
 mod rules;
 
@@ -57,7 +59,8 @@ every line counted, empty ones included). The exit status is then 3. With
 
 Events are matched on --jobs threads (by default one per available core),
 each taking about a megabyte of lines at a time; the output is in input
-order and the same for any --jobs.
+order and the same for any --jobs. When standard error is a terminal, a
+large or slow input shows a progress bar there.
 
 ",
     trusted_contract!(),

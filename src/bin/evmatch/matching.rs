@@ -9,6 +9,7 @@ use evmatch::{EventError, Machine, RuleId, Scratch};
 
 use crate::input::{self, Chunk, Feed};
 use crate::pipeline::{self, Stop};
+use crate::progress::Progress;
 use crate::{fail, io_text, rules, Fail};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -149,6 +150,7 @@ struct Done {
     bad: Vec<Bad>,
     /// Physical lines in the chunk, empty ones included.
     lines: u64,
+    bytes: u64,
     events: u64,
     matched_events: u64,
     matches: u64,
@@ -190,6 +192,7 @@ impl<'m> Render<'m> {
                 Mode::Filter => chunk.len() / 4,
                 Mode::Count => 0,
             }),
+            bytes: chunk.len() as u64,
             ..Done::default()
         };
         let lines = input::for_each_line::<()>(&chunk, |line, n| {
@@ -285,6 +288,7 @@ impl<W: Write> Output<W> {
             (None, Some(file)) => Feed::stream(file, chunk_size),
             (None, None) => Feed::stream(io::stdin(), chunk_size),
         };
+        let mut progress = Progress::new(&label, map.as_ref().map(|m| m.len() as u64));
         let mut lines = 0u64;
         let result = pipeline::run(
             feed,
@@ -292,8 +296,14 @@ impl<W: Write> Output<W> {
             || render.worker(),
             |w, chunk| render.chunk(w, chunk),
             |done| {
-                self.deliver(&label, lines, &done)?;
+                // Writes to a terminal make room for the bar first.
+                if self.tty && progress.shown() {
+                    progress.suspend(|| self.deliver(&label, lines, &done, None))?;
+                } else {
+                    self.deliver(&label, lines, &done, Some(&progress))?;
+                }
                 lines += done.lines;
+                progress.advance(done.bytes, done.events);
                 Ok(())
             },
         );
@@ -304,8 +314,15 @@ impl<W: Write> Output<W> {
     }
 
     /// Writes one chunk's answers; `before` is how many lines of its input
-    /// came before the chunk.
-    fn deliver(&mut self, label: &str, before: u64, done: &Done) -> io::Result<()> {
+    /// came before the chunk. Reports on standard error make room for
+    /// `progress` (None when the caller already has).
+    fn deliver(
+        &mut self,
+        label: &str,
+        before: u64,
+        done: &Done,
+        progress: Option<&Progress>,
+    ) -> io::Result<()> {
         let t = &mut self.totals;
         t.events += done.events;
         t.matched_events += done.matched_events;
@@ -327,11 +344,17 @@ impl<W: Write> Output<W> {
                     // Keep stdout a clean subset of the input; say why the
                     // line was dropped on stderr.
                     self.out.flush()?;
-                    eprintln!(
-                        "evmatch: {label}:{line}: invalid event: {} at offset {}",
-                        e.message(),
-                        e.offset()
-                    );
+                    let report = || {
+                        eprintln!(
+                            "evmatch: {label}:{line}: invalid event: {} at offset {}",
+                            e.message(),
+                            e.offset()
+                        )
+                    };
+                    match progress {
+                        Some(p) => p.suspend(report),
+                        None => report(),
+                    }
                 }
                 Mode::Count => {}
             }
