@@ -195,11 +195,7 @@ impl<'m> Render<'m> {
             bytes: chunk.len() as u64,
             ..Done::default()
         };
-        let lines = input::for_each_line::<()>(&chunk, |line, n| {
-            self.line(w, line, n, &mut done);
-            Ok(())
-        });
-        done.lines = lines.unwrap_or_default();
+        done.lines = input::for_each_line(&chunk, |line, n| self.line(w, line, n, &mut done));
         done
     }
 
