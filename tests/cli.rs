@@ -512,6 +512,22 @@ fn jobs_and_chunks_do_not_change_the_output() {
         let expected = with(&["--jobs", "1"], Some(p));
         assert_eq!(expected.2, 3, "{mode:?}");
         assert!(!expected.0.is_empty(), "{mode:?}");
+        if mode.is_empty() {
+            // Each error object names the physical line of its event.
+            let bad_lines: Vec<String> = input
+                .split('\n')
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("{\"version\""))
+                .map(|(i, _)| format!(", \"line\": {}}}", i + 1))
+                .collect();
+            let reported: Vec<&str> = expected
+                .0
+                .lines()
+                .filter_map(|l| l.find(", \"line\": ").map(|i| &l[i..]))
+                .collect();
+            assert_eq!(bad_lines.len(), 35);
+            assert_eq!(reported, bad_lines);
+        }
         for chunk in ["1", "100", "4096"] {
             for jobs in ["1", "4"] {
                 for file in [Some(p), None] {
