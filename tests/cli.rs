@@ -20,10 +20,18 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run evmatch");
-    // evmatch may exit before reading its input (a bad rules file): a
-    // broken pipe here is expected then.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    // Written from another thread, so that output larger than a pipe's
+    // buffer cannot stall both ends.
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        // evmatch may exit before reading its input (a bad rules file): a
+        // broken pipe here is expected then.
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 fn stdout(o: &Output) -> String {
@@ -92,7 +100,7 @@ fn match_examples() {
     assert_eq!(lines[0], r#"["ec2-instance-stopped"]"#);
     assert_eq!(
         lines[1],
-        r#"{"error": "Unexpected end of input", "offset": 269}"#
+        r#"{"error": "Unexpected end of input", "offset": 269, "line": 2}"#
     );
     assert!(lines[2].starts_with(r#"{"error": "#), "{out}");
     assert_eq!(status(&o), 3);
@@ -123,9 +131,9 @@ fn match_sorts_names_and_reports_bad_events() {
         stdout(&o),
         r#"["alpha","mid","zeta"]
 ["alpha"]
-{"error": "Event must be a JSON object", "offset": 0}
-{"error": "Unexpected character (']' (code 93))", "offset": 12}
-{"error": "Unexpected character ('o' (code 111))", "offset": 1}
+{"error": "Event must be a JSON object", "offset": 0, "line": 3}
+{"error": "Unexpected character (']' (code 93))", "offset": 12, "line": 4}
+{"error": "Unexpected character ('o' (code 111))", "offset": 1, "line": 5}
 ["mid"]
 "#
     );
@@ -447,4 +455,341 @@ fn help_and_usage_errors() {
         "",
     );
     assert_eq!(status(&o), 2);
+}
+
+/// JSON Lines with every kind of line: valid events (some with `\r\n`),
+/// invalid ones, empty and blank lines, and a last line without `\n`.
+fn mixed_events() -> String {
+    let events = std::fs::read_to_string(format!("{ROOT}/examples/events.jsonl")).unwrap();
+    let valid: Vec<&str> = events.lines().collect();
+    let invalid = [
+        "[1]",
+        "{\"source\": \"aws.ec2\"",
+        "not json",
+        "{\"detail\": {\"total\": 5,}}",
+    ];
+    let mut out = String::new();
+    for i in 0..400 {
+        match i % 23 {
+            5 | 17 => out.push_str(invalid[i % invalid.len()]),
+            8 => {}
+            12 => out.push_str("   "),
+            _ => out.push_str(valid[i % valid.len()]),
+        }
+        out.push_str(if i % 6 == 0 { "\r\n" } else { "\n" });
+    }
+    out.push_str(valid[0]);
+    out
+}
+
+/// Every output mode, as `match` arguments.
+const MODES: [&[&str]; 5] = [
+    &[],
+    &["--count"],
+    &["--filter"],
+    &["--rule", "large-order", "--rule", "ec2-instance-stopped"],
+    &["--filter", "--rule", "large-order"],
+];
+
+#[test]
+fn jobs_and_chunks_do_not_change_the_output() {
+    let input = mixed_events();
+    let path = temp_file("jobs", "events.jsonl", &input);
+    let p = path.to_str().unwrap();
+    for mode in MODES {
+        let with = |extra: &[&str], file: Option<&str>| {
+            let mut args = vec!["match", "--rules", "examples/rules.json"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(extra);
+            let o = match file {
+                Some(f) => run(&[&args[..], &[f]].concat(), ""),
+                None => run(&args, &input),
+            };
+            // Standard input is named as such in reports: make them comparable.
+            let err = stderr(&o).replace(p, "standard input");
+            (stdout(&o), err, status(&o))
+        };
+        let expected = with(&["--jobs", "1"], Some(p));
+        assert_eq!(expected.2, 3, "{mode:?}");
+        assert!(!expected.0.is_empty(), "{mode:?}");
+        if mode.is_empty() {
+            // Each error object names the physical line of its event.
+            let bad_lines: Vec<String> = input
+                .split('\n')
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("{\"version\""))
+                .map(|(i, _)| format!(", \"line\": {}}}", i + 1))
+                .collect();
+            let reported: Vec<&str> = expected
+                .0
+                .lines()
+                .filter_map(|l| l.find(", \"line\": ").map(|i| &l[i..]))
+                .collect();
+            assert_eq!(bad_lines.len(), 35);
+            assert_eq!(reported, bad_lines);
+        }
+        for chunk in ["1", "100", "4096"] {
+            for jobs in ["1", "4"] {
+                for file in [Some(p), None] {
+                    let got = with(&["--jobs", jobs, "--chunk-size", chunk], file);
+                    assert!(
+                        got == expected,
+                        "{mode:?} --jobs {jobs} --chunk-size {chunk} {file:?}:\n{}\n{}",
+                        got.0,
+                        got.1
+                    );
+                }
+            }
+        }
+        assert!(with(&["--jobs", "4"], Some(p)) == expected, "{mode:?}");
+    }
+}
+
+#[test]
+fn several_files_are_matched_in_order() {
+    let a = temp_file("order", "a.jsonl", "{\"a\": 1}\n\n[2]\n");
+    let b = temp_file("order", "b.jsonl", "[3]\n{\"a\": 1}");
+    let rules = temp_file("order", "rules.json", r#"{"r": {"a": [1]}}"#);
+    let (a, b, r) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    );
+    for jobs in ["1", "2"] {
+        let o = run(
+            &[
+                "match",
+                "--rules",
+                r,
+                "--jobs",
+                jobs,
+                "--chunk-size",
+                "1",
+                a,
+                "-",
+                b,
+            ],
+            "{\"a\": 1}\nx\n",
+        );
+        assert_eq!(
+            stdout(&o),
+            r#"["r"]
+{"error": "Event must be a JSON object", "offset": 0, "line": 3}
+["r"]
+{"error": "Unexpected character ('x' (code 120))", "offset": 0, "line": 2}
+{"error": "Event must be a JSON object", "offset": 0, "line": 1}
+["r"]
+"#
+        );
+        assert_eq!(status(&o), 3);
+        let o = run(
+            &["match", "--rules", r, "--filter", "--jobs", jobs, a, "-", b],
+            "x\n",
+        );
+        assert_eq!(stdout(&o), "{\"a\": 1}\n{\"a\": 1}\n");
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "evmatch: {a}:3: invalid event: Event must be a JSON object at offset 0\n\
+                 evmatch: standard input:1: invalid event: Unexpected character ('x' (code 120)) at offset 0\n\
+                 evmatch: {b}:1: invalid event: Event must be a JSON object at offset 0\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn jobs_must_be_positive() {
+    let o = run(
+        &["match", "--rules", "examples/rules.json", "--jobs", "0"],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+    let o = run(
+        &[
+            "bench",
+            "--rules",
+            "examples/rules.json",
+            "--jobs",
+            "0",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 2);
+}
+
+#[test]
+fn bench_on_several_threads() {
+    let path = temp_file("bench", "events.jsonl", &mixed_events());
+    for jobs in ["1", "3"] {
+        let o = run(
+            &[
+                "bench",
+                "--rules",
+                "examples/rules.json",
+                "--jobs",
+                jobs,
+                "--iterations",
+                "3",
+                path.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("events per pass:  366 "), "{out}");
+        assert!(out.contains(", 35 invalid\n"), "{out}");
+        assert!(out.contains("matches per pass: 256\n"), "{out}");
+    }
+}
+
+const CONTRACT: &str = "Trusted input: the caller promises that each event is valid JSON (RFC 8259) and that no object repeats a member name. If the promise is broken the answers are unspecified, but there is still no panic, no undefined behaviour, no read outside the event, and no unbounded time or memory.";
+
+#[test]
+fn trusted_input() {
+    for cmd in ["match", "bench"] {
+        let help = stdout(&run(&[cmd, "--help"], ""));
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(CONTRACT), "{cmd}: {help}");
+        assert!(help.contains("--trusted"), "{cmd}");
+    }
+
+    // Valid events: the same answers.
+    let plain = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    let trusted = run(
+        &[
+            "match",
+            "--rules",
+            "examples/rules.json",
+            "--trusted",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&trusted), stdout(&plain));
+    assert_eq!(status(&trusted), 0);
+
+    // Invalid JSON inside a value no rule names: refused when validating,
+    // not read closely when trusted.
+    let rules = temp_file("trusted", "rules.json", r#"{"r": {"a": [1]}}"#);
+    let r = rules.to_str().unwrap();
+    let event = "{\"a\": 1, \"junk\": [1,,2]}\n";
+    let o = run(&["match", "--rules", r], event);
+    assert_eq!(status(&o), 3);
+    assert!(stdout(&o).starts_with("{\"error\": "), "{}", stdout(&o));
+    let o = run(&["match", "--rules", r, "--trusted"], event);
+    assert_eq!(status(&o), 0, "{}", stdout(&o));
+    assert!(!stdout(&o).contains("error"), "{}", stdout(&o));
+
+    let o = run(
+        &[
+            "bench",
+            "--rules",
+            "examples/rules.json",
+            "--trusted",
+            "--iterations",
+            "1",
+            "examples/events.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(status(&o), 0);
+    assert!(stdout(&o).contains("matches per pass: 7\n"));
+}
+
+#[test]
+fn check_warns() {
+    // An empty rules file.
+    let path = temp_file("warn", "empty.json", "{}\n");
+    let p = path.to_str().unwrap();
+    let o = run(&["check", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!("evmatch: {p}: warning: no rules (the file is an empty object)\n")
+    );
+    assert_eq!(stdout(&o), "ok: 0 rules\n");
+    assert_eq!(status(&o), 0);
+    let o = run(&["check", "--strict", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "evmatch: {p}: warning: no rules (the file is an empty object)\n\
+             evmatch: {p}: 1 warning (--strict)\n"
+        )
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(status(&o), 2);
+
+    // A name given twice: the later rule wins, as `match` does.
+    let path = temp_file(
+        "warn",
+        "twice.json",
+        "{\n  \"a\": {\"x\": [1]},\n  \"b\": {\"y\": [2]},\n  \"a\": {\"z\": [3]}\n}\n",
+    );
+    let p = path.to_str().unwrap();
+    let warning = format!(
+        "evmatch: {p}:2: warning: rule \"a\" is given 2 times (lines 2, 4); the last one, on line 4, wins\n"
+    );
+    let o = run(&["check", p], "");
+    assert_eq!(stderr(&o), warning);
+    assert_eq!(stdout(&o), "ok: 2 rules\n");
+    assert_eq!(status(&o), 0);
+    let o = run(&["check", "--strict", p], "");
+    assert_eq!(
+        stderr(&o),
+        format!("{warning}evmatch: {p}: 1 warning (--strict)\n")
+    );
+    assert_eq!(status(&o), 2);
+    let o = run(&["match", "--rules", p], "{\"z\": 3}\n{\"x\": 1}\n");
+    assert_eq!(stdout(&o), "[\"a\"]\n[]\n");
+
+    // A clean file stays quiet, with --strict too.
+    let o = run(&["check", "--strict", "examples/rules.json"], "");
+    assert_eq!(stderr(&o), "");
+    assert_eq!(status(&o), 0);
+
+    // `{}` as a pattern would match every event: EventBridge refuses it,
+    // and so does check.
+    let path = temp_file("warn", "all.json", "{\"all\": {}, \"s\": \"{}\"}");
+    let o = run(&["check", path.to_str().unwrap()], "");
+    assert_eq!(status(&o), 2);
+    assert_eq!(
+        stderr(&o).matches("Empty objects are not allowed").count(),
+        2,
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn no_progress_bar_without_a_terminal() {
+    // Input that takes more than a second would show a bar on a terminal.
+    let mut child = Command::new(BIN)
+        .args(["match", "--rules", "examples/rules.json", "--count"])
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"{\"a\": 1}\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    input.write_all(b"{\"a\": 2}\n").unwrap();
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        stdout(&o),
+        "{\"events\": 2, \"matched_events\": 0, \"matches\": 0, \"invalid_events\": 0}\n"
+    );
+    assert_eq!(stderr(&o), "");
 }

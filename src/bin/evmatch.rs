@@ -10,12 +10,31 @@ use clap::{Args, Parser, Subcommand};
 // A binary's root sits in src/bin/, so its modules are named by path.
 #[path = "evmatch/bench.rs"]
 mod bench;
+#[path = "evmatch/check.rs"]
+mod check;
 #[path = "evmatch/conformance.rs"]
 mod conformance;
+#[path = "evmatch/input.rs"]
+mod input;
 #[path = "evmatch/matching.rs"]
 mod matching;
+#[path = "evmatch/pipeline.rs"]
+mod pipeline;
+#[path = "evmatch/progress.rs"]
+mod progress;
 #[path = "evmatch/rules.rs"]
 mod rules;
+
+/// The trusted-input contract, worded the same in every face of evmatch.
+macro_rules! trusted_contract {
+    () => {
+        "\
+Trusted input: the caller promises that each event is valid JSON (RFC 8259)
+and that no object repeats a member name. If the promise is broken the
+answers are unspecified, but there is still no panic, no undefined
+behaviour, no read outside the event, and no unbounded time or memory."
+    };
+}
 
 const TOP_HELP: &str = "\
 Exit status: 0 success; 1 `test` found failing cases; 2 usage, file or rule
@@ -24,20 +43,35 @@ errors; 3 `match` met invalid events.
 Example:
   evmatch match --rules examples/rules.json examples/events.jsonl";
 
-const MATCH_HELP: &str = "\
+const MATCH_HELP: &str = concat!(
+    "\
 RULES.json is a JSON object {\"rule name\": pattern, ...}; each pattern is a
 JSON object, or a string holding the pattern text. Events are JSON Lines, one
-event per line; empty lines are skipped.
+event per line; empty lines are skipped. Files are read in the order given.
 
 For each event one line is printed: the JSON array of the names of the
 matching rules, sorted (`[\"r1\",\"r3\"]`, or `[]`). An invalid event prints
-{\"error\": \"<message>\", \"offset\": N} on its line instead, so output lines
-stay aligned with input events; the exit status is then 3.
+{\"error\": \"<message>\", \"offset\": N, \"line\": L} on its line instead, in
+that key order, so output lines stay aligned with input events: `offset` is
+the byte offset in the event, `line` the line of the input file (from 1,
+every line counted, empty ones included). The exit status is then 3. With
+--filter, the report goes to standard error as `FILE:LINE: invalid event`.
+
+Events are matched on --jobs threads (by default one per available core),
+each taking about a megabyte of lines at a time; the output is in input
+order and the same for any --jobs. When standard error is a terminal, a
+large or slow input shows a progress bar there.
+
+",
+    trusted_contract!(),
+    "
 
 Examples:
   evmatch match --rules examples/rules.json examples/events.jsonl
   cat events.jsonl | evmatch match --rules rules.json --count
-  evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl";
+  evmatch match --rules rules.json --filter --rule big-order events.jsonl > big.jsonl
+  evmatch match --rules rules.json --jobs 1 --trusted events.jsonl"
+);
 
 const CHECK_HELP: &str = "\
 The file is read as a rules file when it is a JSON object and every value is
@@ -47,10 +81,16 @@ objects, such as {\"detail\": {\"state\": [\"stopped\"]}}, therefore reads as a
 rules file; pass --single to check it as one pattern.
 
 Every invalid rule is reported with its name, message, JSON path and a caret
-under the offending spot. Exit status 0 (prints `ok: N rules`) or 2.
+under the offending spot. A rules file that compiles but is probably a
+mistake gets warnings on standard error: a rule name given more than once
+(the last one wins, as in a JSON object) and a file with no rules ({}).
+
+Exit status: 0 (prints `ok: N rules`), warnings or not; 2 for an invalid file
+or rule, and with --strict also for warnings.
 
 Examples:
   evmatch check examples/rules.json
+  evmatch check --strict rules.json
   evmatch check --single pattern.json";
 
 const TEST_HELP: &str = "\
@@ -67,12 +107,20 @@ Example:
   evmatch test testdata/conformance/aws-validated.jsonl \\
       testdata/conformance/edge-cases.jsonl testdata/conformance/generated.jsonl";
 
-const BENCH_HELP: &str = "\
+const BENCH_HELP: &str = concat!(
+    "\
 Loads all events into memory, matches them N times and prints events/s, MB/s
 (1 MB = 10^6 bytes of event text), matches per pass and the number of rules.
+Each pass is shared by --jobs threads (by default one per available core);
+the rates are of the whole pass.
+
+",
+    trusted_contract!(),
+    "
 
 Example:
-  evmatch bench --rules examples/rules.json examples/events.jsonl --iterations 1000";
+  evmatch bench --rules examples/rules.json examples/events.jsonl --iterations 1000"
+);
 
 /// Match JSON events against Amazon EventBridge event patterns.
 #[derive(Parser)]
@@ -117,6 +165,34 @@ struct MatchArgs {
     /// Only consider this rule (repeatable).
     #[arg(long = "rule", value_name = "NAME")]
     only: Vec<String>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// About how many bytes of input a thread takes at a time (for tests).
+    #[arg(long, hide = true, default_value_t = 1 << 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    chunk_size: u64,
+}
+
+/// Options shared by `match` and `bench`.
+#[derive(Args)]
+struct RunArgs {
+    /// Threads that match events [default: one per available core].
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Trusted input: skip validating the parts of events that no rule names
+    /// (see the contract below).
+    #[arg(long)]
+    trusted: bool,
+}
+
+impl RunArgs {
+    fn jobs(&self) -> usize {
+        match self.jobs {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -127,6 +203,9 @@ struct CheckArgs {
     /// Read the file as one pattern, even if it looks like a rules file.
     #[arg(long)]
     single: bool,
+    /// Fail (exit status 2) on warnings too.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args)]
@@ -151,6 +230,8 @@ struct BenchArgs {
     /// How many times to match all the events.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     iterations: u32,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// A failure to report on standard error, with the exit status.
@@ -177,53 +258,6 @@ pub fn io_text(e: &io::Error) -> String {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<u8, Fail> {
-    let label = args.file.display().to_string();
-    let file = rules::read_text(&args.file)?;
-    if !args.single && evmatch::RulesFile::looks_like_rules(&file) {
-        let parsed =
-            evmatch::RulesFile::parse(&file).map_err(|e| fail(rules::describe(&label, &e)))?;
-        let list = parsed.rules();
-        let mut bad = 0;
-        for rule in list {
-            if let Err(e) = evmatch::Pattern::parse(rule.text()) {
-                eprintln!("{}", rules::report(&label, &file, Some(rule), &e));
-                bad += 1;
-            }
-        }
-        if bad > 0 {
-            let mut msg = format!(
-                "{label}: {bad} of {} {} invalid",
-                list.len(),
-                plural(list.len())
-            );
-            // Members that are all objects could also be one pattern.
-            if list.iter().all(|r| r.is_verbatim()) {
-                msg.push_str(" (read as a rules file; pass --single to check it as one pattern)");
-            }
-            return Err(fail(msg));
-        }
-        println!("ok: {} {}", list.len(), plural(list.len()));
-    } else {
-        if let Err(e) = evmatch::Pattern::parse(file.as_bytes()) {
-            return Err(Fail {
-                status: 2,
-                text: rules::report(&label, &file, None, &e),
-            });
-        }
-        println!("ok: 1 rule");
-    }
-    Ok(0)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        "rule"
-    } else {
-        "rules"
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -238,10 +272,23 @@ fn main() -> ExitCode {
                 matching::Mode::List
             },
             only: a.only,
+            jobs: a.run.jobs(),
+            chunk_size: usize::try_from(a.chunk_size).unwrap_or(usize::MAX),
+            trusted: a.run.trusted,
         }),
-        Command::Check(a) => check(&a),
+        Command::Check(a) => check::run(&check::Options {
+            file: a.file,
+            single: a.single,
+            strict: a.strict,
+        }),
         Command::Test(a) => conformance::run(&a.files, a.emit),
-        Command::Bench(a) => bench::run(&a.rules, &a.events, a.iterations),
+        Command::Bench(a) => bench::run(bench::Options {
+            jobs: a.run.jobs(),
+            trusted: a.run.trusted,
+            rules: a.rules,
+            events: a.events,
+            iterations: a.iterations,
+        }),
     };
     match result {
         Ok(status) => ExitCode::from(status),

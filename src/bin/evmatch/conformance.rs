@@ -9,7 +9,7 @@ use evmatch::{Machine, PatternErrorKind, RuleId};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::matching::read_file;
+use crate::input::read_file;
 use crate::{fail, io_text, Fail};
 
 /// What one case gave: the rules rejected (name, message) in case order,
