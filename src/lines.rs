@@ -48,6 +48,12 @@ impl<'a> JsonLines<'a> {
         }
     }
 
+    /// How many lines (blank ones included) have been read so far: after
+    /// the last event, all the lines of the buffer.
+    pub fn lines_read(&self) -> usize {
+        self.number
+    }
+
     /// Continues numbering after `lines` lines (for a buffer that is a
     /// later part of a larger input, cut at a line boundary).
     pub fn starting_after(mut self, lines: usize) -> JsonLines<'a> {
@@ -107,6 +113,21 @@ mod tests {
         );
         // Only one `\r` is dropped; the rest is the event's.
         assert_eq!(lines(b" x\r\r\n"), [(&b" x\r"[..], 1, 0, 3)]);
+    }
+
+    #[test]
+    fn every_line_is_counted() {
+        for (text, n) in [
+            (&b""[..], 0),
+            (b"a", 1),
+            (b"a\n", 1),
+            (b"a\n\n", 2),
+            (b"a\n\nb", 3),
+        ] {
+            let mut lines = JsonLines::new(text);
+            lines.by_ref().for_each(drop);
+            assert_eq!(lines.lines_read(), n, "{text:?}");
+        }
     }
 
     #[test]

@@ -176,23 +176,6 @@ impl<'a> Feed<'a> {
     }
 }
 
-/// Calls `f` with each physical line of `chunk` (without its `\n`) and its
-/// number within the chunk, from 1; returns how many lines there were.
-pub fn for_each_line(chunk: &[u8], mut f: impl FnMut(&[u8], u64)) -> u64 {
-    let mut rest = chunk;
-    let mut n = 0;
-    while !rest.is_empty() {
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        n += 1;
-        f(line, n);
-        rest = next;
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,16 +227,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn lines_are_counted_physically() {
-        let mut seen = Vec::new();
-        let n = for_each_line(b"a\n\nb", |l, i| seen.push((l.to_vec(), i)));
-        assert_eq!(n, 3);
-        assert_eq!(
-            seen,
-            [(b"a".to_vec(), 1), (b"".to_vec(), 2), (b"b".to_vec(), 3)]
-        );
     }
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use evmatch::{EventError, Machine, RuleId, Scratch};
+use evmatch::{EventError, JsonLines, Machine, RuleId, Scratch};
 
 use crate::input::{self, Chunk, Feed};
 use crate::pipeline::{self, Stop};
@@ -195,16 +195,16 @@ impl<'m> Render<'m> {
             bytes: chunk.len() as u64,
             ..Done::default()
         };
-        done.lines = input::for_each_line(&chunk, |line, n| self.line(w, line, n, &mut done));
+        let mut lines = JsonLines::new(&chunk);
+        for l in lines.by_ref() {
+            self.line(w, l.event, l.number as u64, &mut done);
+        }
+        done.lines = lines.lines_read() as u64;
         done
     }
 
-    /// Handles one input line (without its `\n`).
+    /// Handles one event (a line without its end and a `\r` before it).
     fn line(&self, w: &mut Worker, line: &[u8], lineno: u64, done: &mut Done) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
         done.events += 1;
         w.ids.clear();
         if let Err(error) = self.machine.find(&mut w.scratch, line, &mut w.ids) {
