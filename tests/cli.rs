@@ -793,3 +793,73 @@ fn no_progress_bar_without_a_terminal() {
     );
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn explain_says_why_field_by_field() {
+    let rules = temp_file(
+        "explain",
+        "rules.json",
+        r#"{"stopped": {"source": ["aws.ec2"], "detail": {"state": ["stopped"]}},
+            "big-a": {"items": {"name": ["a"], "qty": [{"numeric": [">", 5]}]}}}"#,
+    );
+    let rules = rules.to_str().unwrap();
+    let events = concat!(
+        r#"{"source": "aws.ec2", "detail": {"sate": "stopped"}}"#,
+        "\n\n",
+        r#"{"items": [{"name": "a", "qty": 1}, {"name": "b", "qty": 9}]}"#,
+        "\n",
+        r#"{"source": [1,]}"#,
+        "\n"
+    );
+    // The tree: a misspelt field is absent; an array conflict is named.
+    let o = run(&["explain", "--rules", rules], events);
+    assert_eq!(status(&o), 3, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("rule \"stopped\": did not match"), "{text}");
+    assert!(
+        text.contains("✗ detail.state [\"stopped\"]: absent"),
+        "{text}"
+    );
+    assert!(text.contains("items.name, items.qty cannot be satisfied from the same array elements"));
+    assert!(text.contains("line 4: invalid event:"), "{text}");
+    assert!(!text.contains("\x1b["), "no colours into a pipe");
+    // JSON: one object per (line, rule), lines counted from 1.
+    let o = run(
+        &["explain", "--rules", rules, "--json", "--rule", "big-a"],
+        events,
+    );
+    assert_eq!(status(&o), 3);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        (lines[0]["line"].as_u64(), lines[0]["rule"].as_str()),
+        (Some(1), Some("big-a"))
+    );
+    assert_eq!(lines[1]["line"], 3);
+    assert_eq!(
+        lines[1]["branches"][0]["array_conflict"]["elements_tried"]["items.qty"],
+        serde_json::json!([[1]])
+    );
+    assert_eq!(lines[2]["line"], 4);
+    assert_eq!(lines[2]["offset"], 14);
+    assert!(lines[2]["error"].is_string());
+    // --nearest: for an event no rule matches, only the nearest rule.
+    let o = run(
+        &["explain", "--rules", rules, "--nearest", "1"],
+        &events[..events.find('\n').unwrap()],
+    );
+    assert_eq!(status(&o), 0);
+    let text = stdout(&o);
+    assert!(text.contains("no rule matches; the 1 nearest:"), "{text}");
+    assert!(
+        text.contains("rule \"stopped\"") && !text.contains("rule \"big-a\""),
+        "{text}"
+    );
+    // An unknown --rule is a usage error.
+    let o = run(&["explain", "--rules", rules, "--rule", "nope"], events);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("no such rule"));
+}

@@ -14,6 +14,8 @@ mod bench;
 mod check;
 #[path = "evmatch/conformance.rs"]
 mod conformance;
+#[path = "evmatch/explain.rs"]
+mod explain;
 #[path = "evmatch/input.rs"]
 mod input;
 #[path = "evmatch/matching.rs"]
@@ -38,7 +40,7 @@ behaviour, no read outside the event, and no unbounded time or memory."
 
 const TOP_HELP: &str = "\
 Exit status: 0 success; 1 `test` found failing cases; 2 usage, file or rule
-errors; 3 `match` met invalid events.
+errors; 3 `match` or `explain` met invalid events.
 
 Example:
   evmatch match --rules examples/rules.json examples/events.jsonl";
@@ -107,6 +109,37 @@ Example:
   evmatch test testdata/conformance/aws-validated.jsonl \\
       testdata/conformance/edge-cases.jsonl testdata/conformance/generated.jsonl";
 
+const EXPLAIN_HELP: &str = concat!(
+    "\
+For each event line, and each selected rule (every rule when no --rule is
+given), prints why the rule matched or did not: the verdict, then for each
+$or branch each field of the pattern with a mark (✓ satisfied, ✗ not), its
+leaf as the pattern wrote it, and the event's values at its path: their
+text, byte offset, array elements and which element of the leaf each
+satisfies; `absent` for a field the event lacks, `an object, not a leaf
+value` where it holds an object, and the array elements tried when array
+consistency fails. Colours when standard output is a terminal.
+
+--json prints one object per (event line, rule) instead:
+{\"line\": N, \"rule\": NAME, \"matched\": true|false, \"branches\": [...]}
+(the schema is in docs/explain.md); `line` counts from 1 as editors do. An
+invalid event line prints {\"line\": N, \"error\": MESSAGE, \"offset\": K} (or,
+without --json, `line N: invalid event: ...`), and the exit status is then 3.
+
+--nearest K shows, for an event that matches no rule, only the K rules that
+failed on the fewest fields (a misspelt field name stands out); for an event
+that matches, only the rules that match.
+
+",
+    trusted_contract!(),
+    "
+
+Examples:
+  evmatch explain --rules examples/rules.json examples/events.jsonl
+  evmatch explain --rules rules.json --rule ec2-stopped --json events.jsonl
+  evmatch explain --rules rules.json --nearest 3 events.jsonl"
+);
+
 const BENCH_HELP: &str = concat!(
     "\
 Loads all events into memory, matches them N times and prints events/s, MB/s
@@ -138,6 +171,9 @@ enum Command {
     /// Validate a pattern file or a rules file.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Explain why rules matched each event of JSON Lines input, or did not.
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
     /// Run conformance-format test cases.
     #[command(after_help = TEST_HELP)]
     Test(TestArgs),
@@ -193,6 +229,28 @@ impl RunArgs {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Rules file: a JSON object {"rule name": pattern, ...}.
+    #[arg(long, value_name = "RULES.json")]
+    rules: PathBuf,
+    /// JSON Lines event files (standard input when none are given, or for `-`).
+    #[arg(value_name = "EVENTS.jsonl")]
+    events: Vec<PathBuf>,
+    /// Explain this rule (repeatable; every rule when none is given).
+    #[arg(long = "rule", value_name = "NAME")]
+    only: Vec<String>,
+    /// One JSON object per (event line, rule) instead of the tree.
+    #[arg(long)]
+    json: bool,
+    /// For events that match no rule, only the K rules nearest to matching.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    nearest: Option<u32>,
+    /// Trusted input: match as `match --trusted` does (see the contract below).
+    #[arg(long)]
+    trusted: bool,
 }
 
 #[derive(Args)]
@@ -280,6 +338,14 @@ fn main() -> ExitCode {
             file: a.file,
             single: a.single,
             strict: a.strict,
+        }),
+        Command::Explain(a) => explain::run(explain::Options {
+            rules: a.rules,
+            only: a.only,
+            json: a.json,
+            nearest: a.nearest.map(|k| k as usize),
+            trusted: a.trusted,
+            events: a.events,
         }),
         Command::Test(a) => conformance::run(&a.files, a.emit),
         Command::Bench(a) => bench::run(bench::Options {
