@@ -172,6 +172,31 @@ impl Simd {
     }
 }
 
+/// Asks the CPU to start loading the `lines` cache lines that follow the
+/// bytes of `buf` in memory, without waiting for them. Where buffers lie one
+/// after another (events in a batch, a file, an Arrow array), those lines
+/// are the next buffer's. A prefetch is a hint: it reads nothing the
+/// program sees and never faults, whatever the address, so it may reach
+/// past the end of `buf` (and past any allocation).
+#[inline(always)]
+pub(crate) fn prefetch_after(buf: &[u8], lines: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let end = buf.as_ptr_range().end;
+        for i in 0..lines {
+            // SAFETY: SSE is part of the x86_64 baseline; a prefetch never
+            // faults and the address is only computed (`wrapping_add`
+            // makes no promise that it is in bounds).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(end.wrapping_add(64 * i).cast::<i8>()) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (buf, lines);
+    }
+}
+
 /// Asks the CPU to start loading the cache line holding `*p`, without
 /// waiting for it: the engine issues these for all candidates of an event
 /// before reading any of them, so that their cache misses overlap.

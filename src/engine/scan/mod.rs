@@ -19,16 +19,23 @@ use self::lexical::{key, literal, number_end, string_end, syntax, unescape_into,
 use self::skip::fast_skip;
 pub(crate) use self::skip::skip_value;
 use super::paths::{NodeId, PathTrie, MAX_COUNTED_SEGMENTS, NONE, ROOT};
-use crate::arch::{prefetch, Simd};
+use crate::arch::{prefetch, prefetch_after, Simd};
 use crate::error::{EventError, EventErrorKind};
 use crate::json::SyntaxErrorKind as S;
 use crate::util::ids::FieldId;
 
-/// How many 64-byte lines of an event [`ScanScratch::scan`] requests
-/// up front (1 KiB: on events that follow one another in memory, a larger
-/// window also requests the next events' lines, which the scan of this
-/// one does not need yet).
+/// How many 64-byte lines of an event a validated scan requests up front
+/// (1 KiB: on events that follow one another in memory, a larger window
+/// also requests the next events' lines, which the scan of this one does
+/// not need yet).
 const PREFETCH_LINES: usize = 16;
+
+/// A trusted scan requests its event's first lines, and the 1 KiB that
+/// follows the event: where events lie one after another (a batch, a file,
+/// an Arrow array), that is the next event, which is then on its way when
+/// its own scan starts, and when its exit check reads it to the end.
+const TRUSTED_OWN_LINES: usize = 4;
+const TRUSTED_AHEAD_LINES: usize = 16;
 
 /// What kind of scalar a hit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,7 +263,13 @@ impl ScanScratch {
         // them in order, and when the event is not in cache (a new event
         // from the network or a file), waiting for the hardware prefetcher
         // to notice the stream costs a miss or two per event.
-        for line in ev.chunks(64).take(PREFETCH_LINES) {
+        let own = if TRUSTED {
+            prefetch_after(ev, TRUSTED_AHEAD_LINES);
+            TRUSTED_OWN_LINES
+        } else {
+            PREFETCH_LINES
+        };
+        for line in ev.chunks(64).take(own) {
             prefetch(line);
         }
         self.hits.clear();
