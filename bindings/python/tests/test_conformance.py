@@ -9,7 +9,9 @@ binding, compared as tests/conformance.rs does (testdata/conformance/README.md):
   expected sorted rule names.
 
 Each event is matched as str, as bytes, through matches_many (both error
-modes).
+modes). The same rules given as a rules file (``Machine.from_json``) and a
+machine in trusted-input mode give the same answers (the trusted one on the
+events that keep its promise: valid JSON without repeated member names).
 """
 
 from __future__ import annotations
@@ -46,6 +48,22 @@ def is_json(text: str) -> bool:
         json.loads(text, parse_constant=_no_constants)
         return True
     except ValueError:
+        return False
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [k for k, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("repeated member name")
+    return dict(pairs)
+
+
+def keeps_trusted_promise(event: str) -> bool:
+    """Valid JSON (RFC 8259) without repeated member names."""
+    try:
+        json.loads(event, parse_constant=_no_constants, object_pairs_hook=_unique_members)
+        return True
+    except (ValueError, RecursionError):
         return False
 
 
@@ -109,4 +127,22 @@ def test_case(case: dict[str, Any]) -> None:
             assert info.value.index == min(invalid_events)
         else:
             assert m.matches_many(events) == wants
+
+    # The valid rules as a rules file (each pattern a JSON string), read by
+    # the library: the same machine.
+    from_file = evmatch.Machine.from_json(json.dumps(valid))
+    assert from_file.rule_names == sorted(valid)
+    got_file = from_file.matches_many(events, errors="return")
+    for i, (got, want) in enumerate(zip(got_file, wants)):
+        if i not in invalid_events and got != want:
+            failures.append(f"from_json: event {i}: got {got}, expected {want}")
+
+    # Trusted input: the same answers on the events that keep the promise.
+    trusted = evmatch.Machine(valid, trusted_input=True)
+    for i, (event, want) in enumerate(zip(events, wants)):
+        if i in invalid_events or not keeps_trusted_promise(event):
+            continue
+        got = trusted.matches(event)
+        if got != want:
+            failures.append(f"trusted: event {i}: got {got}, expected {want}")
     assert not failures, "\n".join(failures)

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from ._errors import EVENT_KINDS as EVENT_KINDS
 from ._errors import PATTERN_KINDS as PATTERN_KINDS
-from ._errors import EventError, EvmatchError, PatternError
+from ._errors import RULES_FILE_KINDS as RULES_FILE_KINDS
+from ._errors import EventError, EvmatchError, PatternError, RulesFileError
 from ._ffi import lib_version as __version__
 from ._live import LiveMachine
 from ._machine import Machine
@@ -40,5 +41,6 @@ __all__ = [
     "EvmatchError",
     "PatternError",
     "EventError",
+    "RulesFileError",
     "__version__",
 ]

@@ -2,8 +2,8 @@
 library, the ids of the matching rules in one array, and the result lists
 built from that array.
 
-Every batch call (``evm_match_batch``, ``evm_match_batch_records``) has
-the same outputs: the calling thread's id buffer holds the matching rule
+Every batch call (``evm_match_batch_offsets32/64``, ``evm_match_lines``)
+has the same outputs: the calling thread's id buffer holds the matching rule
 ids event after event, ``offsets[i]`` to ``offsets[i + 1]`` being those of
 event ``i``; ``status_out[i]`` is the event's status; when the buffer is
 too small the call answers ``EVM_BUFFER_TOO_SMALL`` with the size it needs
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import islice, repeat, starmap
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-from ._errors import _BUFFER_TOO_SMALL, _INVALID_ARGUMENT, _OK, EventError
+from ._errors import _BUFFER_TOO_SMALL, _OK
 from ._ffi import ffi, lib
 from ._handle import _ThreadState
-from ._marshal import _BYTES_LAYOUT, _LIST_ITEMS_OFFSET, _SIZE_CODE, _batch_arrays
+from ._marshal import _SIZE_CODE, _int64_array, _Pointers, _u8_array
 
 # A thread keeps its matches_many id buffer between calls up to this size.
 _KEEP_IDS = 1 << 20
@@ -59,52 +59,30 @@ def _with_room(st: _ThreadState, needed: Any, call: Callable[[Any, int], int]) -
         st.batch_cap = cap
 
 
-def _call_records(ptr: Any, st: _ThreadState, bufs: list[Any], out: _Outputs) -> Optional[int]:
-    """``evm_match_batch_records`` over the list's own item array, on
-    CPython when the first event is ``bytes``: the call's status, or None
-    when this path does not apply (another Python, or an item that is not
-    exactly ``bytes``, which the library refuses for the general path).
-
-    ``bufs`` must be the caller's own list: it neither changes nor frees
-    its items during the call.
-    """
-    if _LIST_ITEMS_OFFSET is None or type(bufs[0]) is not bytes:
-        return None
+def _call_offsets64(ptr: Any, st: _ThreadState, data: Any, offsets: Any, out: _Outputs) -> int:
+    """``evm_match_batch_offsets64`` over one contiguous buffer (``data``,
+    bytes or a cdata) and ``out.n + 1`` int64 offsets (a buffer): the
+    call's status."""
     n = out.n
-    records = ffi.cast("void **", ffi.cast("uintptr_t *", id(bufs) + _LIST_ITEMS_OFFSET)[0])
-    offsets, status_out, needed = out.offsets, out.status_out, out.needed
-    status = _with_room(
-        st, needed, lambda ids, cap: lib.evm_match_batch_records(
-            ptr, st.scratch, records, n, _BYTES_LAYOUT, ids, cap,
-            offsets, status_out, needed,
+    data_c = data if isinstance(data, (bytes, bytearray)) else ffi.from_buffer(_u8_array, data)
+    offs = ffi.from_buffer(_int64_array, offsets)
+    o, status_out, needed = out.offsets, out.status_out, out.needed
+    return _with_room(
+        st, needed, lambda ids, cap: lib.evm_match_batch_offsets64(
+            ptr, st.scratch, data_c, len(data), offs, n, ffi.NULL, 0, ids, cap, o, status_out, needed,
         )
     )
-    if (
-        status == _OK
-        and ffi.buffer(status_out)[:].strip(b"\x00")
-        and _INVALID_ARGUMENT in ffi.unpack(status_out, n)
-    ):
-        return None  # not all exactly bytes: the general path
-    return status
 
 
-def _call_pointers(
-    ptr: Any, st: _ThreadState, bufs: list[Any], out: _Outputs, errors: str
-) -> tuple[int, dict[int, EventError]]:
-    """``evm_match_batch`` over arrays of pointers into the events (the
-    general path: any buffers, ``str`` and mappings, which are encoded
-    first and replace their event in ``bufs``). Returns the call's status
-    and the errors of events that could not be serialised, by index (see
-    :func:`~evmatch._marshal._batch_arrays`)."""
+def _call_pointers(ptr: Any, st: _ThreadState, events: _Pointers, out: _Outputs) -> int:
+    """``evm_match_batch`` over pointers into the events: the call's status."""
     n = out.n
-    ptrs, lens, _keep, conversion_errors = _batch_arrays(bufs, errors)
-    offsets, status_out, needed = out.offsets, out.status_out, out.needed
-    status = _with_room(
+    o, status_out, needed = out.offsets, out.status_out, out.needed
+    return _with_room(
         st, needed, lambda ids, cap: lib.evm_match_batch(
-            ptr, st.scratch, ptrs, lens, n, ids, cap, offsets, status_out, needed,
+            ptr, st.scratch, events.ptrs, events.lens, n, ids, cap, o, status_out, needed,
         )
     )
-    return status, conversion_errors
 
 
 def _take_ids(st: _ThreadState, out: _Outputs) -> list[int]:

@@ -12,11 +12,11 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Callable, Literal, Optional, Union, overload
 
 from ._batch import (
+    _call_offsets64,
     _call_pointers,
-    _call_records,
     _Outputs,
     _refused,
     _reserve,
@@ -26,8 +26,18 @@ from ._batch import (
 from ._errors import _EVENT_ERROR, _OK, EventError, _status_error, _take_event_error
 from ._ffi import ffi, lib
 from ._handle import _Handle, _ThreadState
-from ._marshal import _BUFFER_TYPES, Json, _event_bytes, _from_buffer, _u8_array
-from ._rules import _builder_from, _prepare_rules, _raw_rules
+from ._marshal import (
+    _BUFFER_TYPES,
+    JOIN_MEAN_LIMIT,
+    Json,
+    _event_bytes,
+    _flatten_events,
+    _from_buffer,
+    _offsets,
+    _Pointers,
+    _u8_array,
+)
+from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
 
 
 class Machine(_Handle):
@@ -38,6 +48,15 @@ class Machine(_Handle):
             ``(name, pattern)`` pairs (a name given twice ORs its patterns).
             A pattern is JSON text (``str``, or UTF-8 ``bytes``) or a Python
             object serialised with :func:`json.dumps` (a ``dict``).
+        trusted_input: match in trusted-input mode
+            (``evm_builder_set_trusted_input``): the scan validates only
+            what the rules look at, and stops once every answer is settled.
+            Default ``False``: every event is validated in full.
+
+    Trusted input: the caller promises that each event is valid JSON (RFC
+    8259) and that no object repeats a member name. If the promise is broken
+    the answers are unspecified, but there is still no panic, no undefined
+    behaviour, no read outside the event, and no unbounded time or memory.
 
     Raises:
         PatternError: a pattern is invalid; the error names the rule. No
@@ -51,19 +70,31 @@ class Machine(_Handle):
     object is garbage collected.
     """
 
-    def __init__(self, rules: Union[Mapping[str, Json], Iterable[tuple[str, Json]]]) -> None:
+    def __init__(
+        self,
+        rules: Union[Mapping[str, Json], Iterable[tuple[str, Json]]],
+        *,
+        trusted_input: bool = False,
+    ) -> None:
+        self._setup(trusted_input)
+        # Adding the rules in name order makes rule indexes follow name order
+        # (checked in _adopt), so ascending match indexes are sorted names.
+        prepared = _prepare_rules(rules)
+        prepared.sort(key=lambda item: item[0])
+        self._adopt(_builder_from(prepared, self._trusted))
+
+    def _setup(self, trusted_input: bool) -> None:
         self._ptr: Any = None
         self._closing = False
         self._users = 0
         self._lock = threading.Lock()
         self._local = threading.local()
         self._states: "weakref.WeakSet[_ThreadState]" = weakref.WeakSet()
+        self._trusted = bool(trusted_input)
 
-        # Adding the rules in name order makes rule indexes follow name order
-        # (checked below), so ascending match indexes are sorted names.
-        prepared = _prepare_rules(rules)
-        prepared.sort(key=lambda item: item[0])
-        builder = _builder_from(prepared)
+    def _adopt(self, builder: Any) -> None:
+        """Builds the machine from ``builder`` (consumed) and reads its rule
+        names, in index order."""
         mout = ffi.new("evm_machine **")
         status = lib.evm_builder_build(builder, mout)  # consumes the builder
         if status != _OK:
@@ -84,29 +115,53 @@ class Machine(_Handle):
             names.append(ffi.unpack(ptr_out[0], len_out[0]).decode("utf-8", "surrogatepass"))
         self._names: tuple[str, ...] = tuple(names)
         self._names_sorted = list(self._names) == sorted(self._names)
+        self._index = {name: i for i, name in enumerate(names)}
 
     @classmethod
-    def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "Machine":
+    def from_file(
+        cls, path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"], *, trusted_input: bool = False
+    ) -> "Machine":
         """Compiles the rules of a JSON file ``{"rule name": pattern, ...}``.
 
-        Each pattern is a JSON object, or a JSON string holding the pattern
-        text (the format of ``evmatch match --rules``). Object patterns are
-        handed to the library as the exact text of the file, so number
-        spellings are kept.
+        The file is read by the library's rules-file reader, the one of
+        ``evmatch match --rules`` (``evm_builder_add_rules_json``). Each
+        pattern is a JSON object, or a JSON string holding the pattern text.
+        Object patterns are compiled from the exact text of the file, so
+        number spellings are kept. A rule name given twice keeps its last
+        pattern, as a JSON object keeps its last member (unlike the
+        constructor's pairs, which OR). A UTF-8 byte order mark is skipped.
+
+        Args:
+            path: the file.
+            trusted_input: as for :class:`Machine`.
 
         Raises:
             OSError: the file cannot be read.
-            ValueError: the file is not UTF-8 or not a JSON object.
-            PatternError: a pattern is invalid.
+            RulesFileError: the file is not UTF-8 JSON, or not an object of
+                patterns; with ``.file``, ``.line`` and ``.column``
+                (``str()`` starts ``FILE:LINE:COLUMN:``, as the command-line
+                tool prints).
+            PatternError: the first invalid pattern in file order, with
+                ``.rule`` and the place in the file (``.file``, ``.line``,
+                ``.column``, ``.offset``).
         """
         with open(path, "rb") as f:
             data = f.read()
-        try:
-            text = data.decode("utf-8-sig")
-            rules = _raw_rules(text)
-        except ValueError as e:
-            raise ValueError(f"{os.fspath(path)}: {e}") from None
-        return cls(rules)
+        return cls._from_rules_json(data, trusted_input, os.fsdecode(path))
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes, bytearray, memoryview], *, trusted_input: bool = False) -> "Machine":
+        """Compiles the rules of a rules file's text, ``{"rule name":
+        pattern, ...}`` (``str``, or UTF-8 bytes): as :meth:`from_file`,
+        with ``"<rules>"`` as the file name in errors."""
+        return cls._from_rules_json(_rules_text(text), trusted_input, "<rules>")
+
+    @classmethod
+    def _from_rules_json(cls, data: Any, trusted_input: bool, file: str) -> "Machine":
+        m = cls.__new__(cls)
+        m._setup(trusted_input)
+        m._adopt(_builder_from_json(data, m._trusted, file))
+        return m
 
     # -- lifetime ---------------------------------------------------------
 
@@ -119,6 +174,12 @@ class Machine(_Handle):
         return self
 
     # -- introspection ----------------------------------------------------
+
+    @property
+    def trusted_input(self) -> bool:
+        """Whether the machine matches in trusted-input mode (see the class
+        docstring for the contract)."""
+        return self._trusted
 
     @property
     def rule_names(self) -> list[str]:
@@ -189,10 +250,10 @@ class Machine(_Handle):
                     ptr, st.scratch, data, len(data), st.ids, len(self._names), st.n_out, st.err_out
                 )
             else:
-                buf = _from_buffer(_u8_array, data)
-                status = lib.evm_match(
-                    ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
-                )
+                with _from_buffer(_u8_array, data) as buf:
+                    status = lib.evm_match(
+                        ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
+                    )
             if status == _OK:
                 n = st.n_out[0]
                 if not n:
@@ -218,74 +279,119 @@ class Machine(_Handle):
 
     @overload
     def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["null"]
+    ) -> list[Optional[list[str]]]: ...
+
+    @overload
+    def matches_many(
         self, events: Iterable[Json], *, errors: Literal["return"]
     ) -> list[Union[list[str], EventError]]: ...
 
     def matches_many(self, events: Iterable[Json], *, errors: str = "raise") -> list[Any]:
         """Matches a batch of events in one call into the library.
 
-        Returns one sorted list of rule names per event, in order. ``bytes``
-        (and other buffers) are read in place, not copied; ``str`` and
-        mappings are encoded first.
+        Returns one sorted list of rule names per event, in order. ``str``
+        events are encoded and mappings serialised first; then the events
+        are handed to the library in one call, with the GIL released:
+        joined into one buffer (``evm_match_batch_offsets64``) when they
+        are small (2 kB or less on average), else as pointers into each
+        event (``evm_match_batch``).
 
         Args:
-            events: the events, each as for :meth:`matches`.
+            events: the events, each as for :meth:`matches` (``bytes``,
+                ``bytearray``, any other buffer such as ``memoryview``,
+                ``str`` or a mapping).
             errors: what to do with an event that is not a JSON object:
                 ``"raise"`` (default) raises :class:`EventError` for the
                 first such event, with its position in ``.index``;
                 ``"return"`` puts the :class:`EventError` in that event's
-                place in the result instead of a list.
+                place in the result instead of a list; ``"null"`` puts
+                ``None`` there. The other events are matched either way.
 
         Raises:
             EventError: with ``errors="raise"``, for the first invalid event.
             TypeError: an event has an unsupported type.
-            ValueError: ``errors`` is neither ``"raise"`` nor ``"return"``,
-                or the machine is closed.
+            ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
+                ``"null"``, or the machine is closed.
         """
-        if errors not in ("raise", "return"):
-            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        _check_errors(errors)
         if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
             raise TypeError("matches_many takes an iterable of events; use matches() for one event")
-        # A list of our own: the bytes objects must stay alive while the GIL
-        # is released, even if another thread changes the caller's list.
-        bufs = list(events)
+        bufs: list[Any] = list(events)
         n = len(bufs)
         if n == 0:
             return []
+        conversion_errors = _flatten_events(bufs, errors)
+        offsets = _offsets(bufs)
         out = _Outputs(n)
-        conversion_errors: dict[int, EventError] = {}
 
         ptr = self._acquire()
         try:
             st = self._state()
             _reserve(st, n)
-            status = _call_records(ptr, st, bufs, out)
-            if status is None:
-                status, conversion_errors = _call_pointers(ptr, st, bufs, out, errors)
+            if offsets[n] <= JOIN_MEAN_LIMIT * n:
+                status = _call_offsets64(ptr, st, b"".join(bufs), offsets, out)
+            else:
+                with _Pointers(bufs) as events_c:
+                    status = _call_pointers(ptr, st, events_c, out)
             if status != _OK:
                 raise _status_error("evm_match_batch", status)
             ids = _take_ids(st, out)
-
-            details: dict[int, EventError] = {}
-            for i in _refused(out):
-                if i in conversion_errors:
-                    details[i] = conversion_errors[i]
-                else:
-                    details[i] = self._event_error(ptr, st, bufs[i], i)
-                if errors == "raise":
-                    raise details[i]
+            details = self._refused_details(ptr, st, out, errors, conversion_errors, bufs.__getitem__)
         finally:
             self._release()
+        return self._finish(ids, out, details)
 
+    def _refused_details(
+        self,
+        ptr: Any,
+        st: _ThreadState,
+        out: _Outputs,
+        errors: str,
+        known: Mapping[int, EventError],
+        event_at: Callable[[int], Any],
+        line_at: Optional[Callable[[int], int]] = None,
+    ) -> dict[int, Optional[EventError]]:
+        """The errors of the events a batch call refused (status not
+        EVM_OK), by index: from ``known``, else from ``evm_match`` on
+        ``event_at(i)``; None for each with ``errors="null"`` (details are
+        not looked up then). With ``errors="raise"`` the first is raised."""
+        details: dict[int, Optional[EventError]] = {}
+        for i in _refused(out):
+            if errors == "null":
+                details[i] = None
+                continue
+            line = line_at(i) if line_at is not None else None
+            error = known.get(i) or self._event_error(ptr, st, event_at(i), i, line)
+            if errors == "raise":
+                raise error
+            details[i] = error
+        return details
+
+    def _finish(self, ids: list[int], out: _Outputs, details: Mapping[int, Optional[EventError]]) -> list[Any]:
+        """The result lists of a batch call, the refused events' places
+        taken by their details."""
         result = _results(self._names, self._names_sorted, ids, out)
         for i, error in details.items():
             result[i] = error
         return result
 
-    def _event_error(self, ptr: Any, st: _ThreadState, data: Any, index: int) -> EventError:
-        """The details of an event that evm_match_batch refused."""
-        buf = _from_buffer(_u8_array, data)
-        status = lib.evm_match(ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out)
+    def _event_error(
+        self, ptr: Any, st: _ThreadState, data: Any, index: int, line: Optional[int] = None
+    ) -> EventError:
+        """The details of an event that a batch call refused."""
+        with _from_buffer(_u8_array, data) as buf:
+            status = lib.evm_match(
+                ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
+            )
         if status == _EVENT_ERROR:
-            return _take_event_error(st.err_out[0], index)
-        return EventError("event refused by evm_match_batch", index=index)
+            return _take_event_error(st.err_out[0], index, line)
+        return EventError("event refused by the batch call", index=index, line=line)
+
+
+_ERRORS = ("raise", "return", "null")
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in _ERRORS:
+        raise ValueError(f"errors must be 'raise', 'return' or 'null', not {errors!r}")
