@@ -313,12 +313,15 @@ def test_matches_many_bytes_subclasses_and_mixed_lists(m):
 
 
 def test_matches_many_uses_public_interfaces_only():
-    """No path reads CPython objects by address (the records call and the
-    id()-based pointers are gone)."""
+    """No path reads CPython objects by address: the records call and the
+    id()-based pointers are gone, from the binding and from the library."""
     import evmatch._marshal as marshal
 
     for gone in ("_BYTES_OFFSET", "_records_layout", "_BYTES_LAYOUT", "_LIST_ITEMS_OFFSET", "_batch_arrays"):
         assert not hasattr(marshal, gone)
+    for gone in ("evm_match_batch_records", "evm_record_layout"):
+        assert gone not in (REPO / "include" / "evmatch.h").read_text()
+        assert not hasattr(_ffi.lib, gone)
 
 
 def test_matches_many_other_buffers():
