@@ -9,7 +9,7 @@ binding, compared as tests/conformance.rs does (testdata/conformance/README.md):
   expected sorted rule names.
 
 Each event is matched as str, as bytes, through matches_many (both error
-modes). The same rules given as a rules file (``Machine.from_json``) and a
+modes) and through matches_lines (the events that fit on one line). The same rules given as a rules file (``Machine.from_json``) and a
 machine in trusted-input mode give the same answers (the trusted one on the
 events that keep its promise: valid JSON without repeated member names).
 """
@@ -127,6 +127,21 @@ def test_case(case: dict[str, Any]) -> None:
             assert info.value.index == min(invalid_events)
         else:
             assert m.matches_many(events) == wants
+
+    # As JSON Lines (the events that fit on one line and are not blank):
+    # each line's answer, in one evm_match_lines call.
+    one_line = [i for i, e in enumerate(events) if "\n" not in e and "\r" not in e and e.strip(" \t")]
+    if one_line:
+        buf = "\n".join(events[i] for i in one_line).encode("utf-8", "surrogatepass")
+        with evmatch.Machine(valid) as ml:
+            got_lines = ml.matches_lines(buf, errors="return")
+        assert len(got_lines) == len(one_line)
+        for got, i in zip(got_lines, one_line):
+            if i in invalid_events:
+                if not isinstance(got, evmatch.EventError):
+                    failures.append(f"matches_lines: event {i} not refused: {got!r}")
+            elif got != wants[i]:
+                failures.append(f"matches_lines: event {i}: got {got}, expected {wants[i]}")
 
     # The valid rules as a rules file (each pattern a JSON string), read by
     # the library: the same machine.

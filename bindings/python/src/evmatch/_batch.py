@@ -28,7 +28,9 @@ _KEEP_IDS = 1 << 20
 
 
 class _Outputs:
-    """The per-event outputs of one batch call of ``n`` events."""
+    """The per-event outputs of one batch call of ``n`` events (for
+    ``evm_match_lines``, room for ``n`` events, and ``n`` set to the number
+    of events after the call)."""
 
     __slots__ = ("n", "offsets", "status_out", "needed")
 
@@ -37,6 +39,19 @@ class _Outputs:
         self.offsets = ffi.new("size_t[]", n + 1)
         self.status_out = ffi.new("int32_t[]", n)
         self.needed = ffi.new("size_t *")
+
+
+class _LineOutputs(_Outputs):
+    """The outputs of ``evm_match_lines``: those of every batch call, with
+    room for ``cap`` events, and where each event is (``spans``)."""
+
+    __slots__ = ("cap", "spans", "n_events")
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.cap = cap
+        self.spans = ffi.new("evm_line_span[]", cap)
+        self.n_events = ffi.new("size_t *")
 
 
 def _reserve(st: _ThreadState, n: int) -> None:
@@ -83,6 +98,52 @@ def _call_pointers(ptr: Any, st: _ThreadState, events: _Pointers, out: _Outputs)
             ptr, st.scratch, events.ptrs, events.lens, n, ids, cap, o, status_out, needed,
         )
     )
+
+
+# JSON Lines buffers up to this size are counted exactly for the number of
+# events; larger ones are estimated from samples of this size.
+_LINES_SAMPLE = 1 << 16
+
+
+def _lines_cap(data: Any, size: int) -> int:
+    """Room for the events of a JSON Lines buffer (``data``, a cdata of
+    ``size`` bytes): the exact number of ``\n`` plus one for small buffers;
+    for larger ones, 1.5 times the line density of three samples (start,
+    middle, end) plus 64, at most the exact bound. Too small an estimate
+    costs a second pass (``evm_match_lines`` says how many it needs)."""
+    buf = ffi.buffer(data, size)
+    if size <= 3 * _LINES_SAMPLE:
+        exact: bytes = buf[:]
+        return exact.count(b"\n") + 1
+    k = _LINES_SAMPLE
+    mid = (size - k) // 2
+    samples: list[bytes] = [buf[:k], buf[mid : mid + k], buf[size - k :]]
+    newlines = sum(sample.count(b"\n") for sample in samples)
+    return min(size + 1, newlines * size // (2 * k) + 64)
+
+
+def _call_lines(ptr: Any, st: _ThreadState, data: Any, size: int) -> tuple[int, _LineOutputs]:
+    """``evm_match_lines`` over ``size`` bytes at ``data`` (a cdata): the
+    call's status and its outputs (``n`` set to the number of events). When
+    the estimated room for events or ids is too small, the call tells what
+    it needs and is made again."""
+    out = _LineOutputs(max(_lines_cap(data, size), 1))
+    _reserve(st, out.cap)
+    while True:
+        status: int = lib.evm_match_lines(
+            ptr, st.scratch, data, size, st.batch_ids, st.batch_cap,
+            out.offsets, out.status_out, out.spans, out.cap, out.n_events, out.needed,
+        )
+        if status != _BUFFER_TOO_SMALL:
+            break
+        if out.n_events[0] > out.cap:
+            out = _LineOutputs(out.n_events[0])
+        if out.needed[0] > st.batch_cap:
+            st.batch_cap = max(out.needed[0], st.batch_cap * 2)
+            st.batch_ids = ffi.new("uint32_t[]", st.batch_cap)
+    if status == _OK:
+        out.n = out.n_events[0]
+    return status, out
 
 
 def _take_ids(st: _ThreadState, out: _Outputs) -> list[int]:

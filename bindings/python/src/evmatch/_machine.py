@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Literal, Optional, Union, overload
 
 from ._batch import (
+    _call_lines,
     _call_offsets64,
     _call_pointers,
     _Outputs,
@@ -35,6 +36,7 @@ from ._marshal import (
     _from_buffer,
     _offsets,
     _Pointers,
+    _SIZE_CODE,
     _u8_array,
 )
 from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
@@ -341,6 +343,105 @@ class Machine(_Handle):
         finally:
             self._release()
         return self._finish(ids, out, details)
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[False] = False
+    ) -> list[list[str]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[False] = False
+    ) -> list[Optional[list[str]]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[False] = False
+    ) -> list[Union[list[str], EventError]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[True]
+    ) -> tuple[list[list[str]], list[int]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[True]
+    ) -> tuple[list[Optional[list[str]]], list[int]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[True]
+    ) -> tuple[list[Union[list[str], EventError]], list[int]]: ...
+
+    def matches_lines(self, buffer: Any, *, errors: str = "raise", with_lines: bool = False) -> Any:
+        """Matches the events of a JSON Lines buffer in one call into the
+        library (``evm_match_lines``), reading them in place: no copy, and
+        the GIL is released during the call.
+
+        Lines end at ``\\n`` (a last line without one counts); an event is
+        its line without the ``\\n`` and without a ``\\r`` just before it.
+        Lines holding only white space are skipped, as ``evmatch match``
+        skips them. Returns one sorted list of rule names per event, in
+        buffer order (the i-th non-blank line is the i-th result).
+
+        Args:
+            buffer: the JSON Lines text: ``bytes``, ``bytearray``,
+                ``memoryview``, ``mmap.mmap`` or any other object with the
+                buffer protocol (C-contiguous), read in place and not
+                changed during the call; a ``str`` is encoded first (a copy).
+            errors: what to do with a line that is not a JSON object:
+                ``"raise"`` (default) raises :class:`EventError` for the
+                first one (``.index`` its event index, ``.line`` its line
+                number from 1, blank lines counted, ``.offset`` the byte
+                offset within the line); ``"return"`` puts that
+                :class:`EventError` in its place in the result;
+                ``"null"`` puts ``None`` there. The other lines are
+                matched either way.
+            with_lines: return ``(results, lines)``, ``lines[i]`` being the
+                line number (from 1, blank lines counted) of the i-th result.
+
+        Raises:
+            EventError: with ``errors="raise"``, for the first invalid line.
+            TypeError: ``buffer`` has no buffer protocol.
+            ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
+                ``"null"``, or the machine is closed.
+        """
+        _check_errors(errors)
+        if isinstance(buffer, str):
+            buffer = buffer.encode("utf-8", "surrogatepass")
+        try:
+            view = memoryview(buffer)
+        except TypeError:
+            raise TypeError(f"matches_lines takes a buffer (bytes, memoryview, mmap), not {type(buffer).__name__}") from None
+        with view:
+            if not view.c_contiguous:
+                raise TypeError("matches_lines takes a C-contiguous buffer")
+            if view.format != "B" or view.ndim != 1:
+                view = view.cast("B")
+            with _from_buffer(_u8_array, view) as data:
+                size = len(data)
+                ptr = self._acquire()
+                try:
+                    st = self._state()
+                    status, out = _call_lines(ptr, st, data, size)
+                    if status != _OK:
+                        raise _status_error("evm_match_lines", status)
+                    ids = _take_ids(st, out)
+                    spans = out.spans
+                    details = self._refused_details(
+                        ptr, st, out, errors, {},
+                        lambda i: ffi.buffer(data + spans[i].start, spans[i].end - spans[i].start)[:],
+                        lambda i: int(spans[i].line),
+                    )
+                finally:
+                    self._release()
+        result = self._finish(ids, out, details)
+        if not with_lines:
+            return result
+        n = out.n
+        lines = memoryview(ffi.buffer(out.spans, n * ffi.sizeof("evm_line_span"))).cast(_SIZE_CODE)[0::3].tolist()
+        return result, lines
 
     def _refused_details(
         self,

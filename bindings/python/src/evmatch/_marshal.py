@@ -106,8 +106,10 @@ def _flat_event(event: Any, index: int) -> Any:
         raise TypeError(
             f"an event must be str, bytes, bytearray, memoryview or a mapping, not {type(event).__name__}"
         ) from None
+    if not view.c_contiguous:
+        raise TypeError("an event buffer must be C-contiguous")
     if view.format != "B" or view.ndim != 1:
-        view = view.cast("B")  # TypeError if not contiguous
+        view = view.cast("B")
     return view
 
 
