@@ -110,6 +110,16 @@ def test_lines_room_estimate_and_retry(m, monkeypatch):
     assert _batch._lines_cap(evmatch._ffi.ffi.from_buffer(short * 10), len(short) * 10) == 11
 
 
+def test_lines_few_matches_and_room_to_spare(m):
+    """More room than events (blank lines are counted in the estimate) and
+    few matches (the sparse result path): each match at its own event."""
+    buf = b'{"n": 0}\n\n\n' * 50 + b'{"n": 5}\n' + b'{"n": 0}\n\n' * 50 + b'{"source": "aws.ec2"}\n\n\n\n'
+    got = m.matches_lines(buf)
+    assert len(got) == 102
+    assert got[50] == ["big"] and got[101] == ["ec2"]
+    assert sum(map(len, got)) == 2
+
+
 def test_lines_grow_the_id_buffer():
     m = evmatch.Machine({f"r{i:03}": {"a": [1]} for i in range(300)})
     buf = b'{"a": 1}\n{"a": 2}\n' * 2000

@@ -178,7 +178,7 @@ def _results(names: tuple[str, ...], names_sorted: bool, ids: list[int], out: _O
         # found by bisection in the offsets. (starmap calls list() at C
         # level: about 43 ns a list here, against 72 for a comprehension.)
         result: list[Any] = list(starmap(list, repeat((), n)))
-        offs_view = memoryview(ffi.buffer(offsets)).cast(_SIZE_CODE)
+        offs_view = memoryview(ffi.buffer(offsets, (n + 1) * ffi.sizeof("size_t"))).cast(_SIZE_CODE)
         k = 0
         while k < total:
             i = bisect_right(offs_view, k) - 1  # the event of match k
