@@ -9,7 +9,8 @@ binding, compared as tests/conformance.rs does (testdata/conformance/README.md):
   expected sorted rule names.
 
 Each event is matched as str, as bytes, through matches_many (both error
-modes) and through matches_lines (the events that fit on one line). The same rules given as a rules file (``Machine.from_json``) and a
+modes), through matches_lines (the events that fit on one line) and
+through matches_arrow (when pyarrow is installed). The same rules given as a rules file (``Machine.from_json``) and a
 machine in trusted-input mode give the same answers (the trusted one on the
 events that keep its promise: valid JSON without repeated member names).
 """
@@ -142,6 +143,20 @@ def test_case(case: dict[str, Any]) -> None:
                     failures.append(f"matches_lines: event {i} not refused: {got!r}")
             elif got != wants[i]:
                 failures.append(f"matches_lines: event {i}: got {got}, expected {wants[i]}")
+
+    # As an Arrow array (pyarrow, when installed): each row's answer, an
+    # invalid row null.
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pa = None
+    if pa is not None:
+        with evmatch.Machine(valid) as ma:
+            raw = [e.encode("utf-8", "surrogatepass") for e in events]
+            got_arrow = ma.matches_arrow(pa.array(raw, pa.binary()), errors="null").to_pylist()
+        for i, (got, want) in enumerate(zip(got_arrow, wants)):
+            if (got is None) != (i in invalid_events) or (got is not None and got != want):
+                failures.append(f"matches_arrow: event {i}: got {got}, expected {want}")
 
     # The valid rules as a rules file (each pattern a JSON string), read by
     # the library: the same machine.

@@ -74,7 +74,7 @@ def _batch_call(kind: str, m: evmatch.Machine, events: list[bytes]):
     return lambda: m.matches_arrow(arr)
 
 
-@pytest.mark.parametrize("kind", ["matches_many", "matches_lines"])
+@pytest.mark.parametrize("kind", ["matches_many", "matches_lines", "matches_arrow"])
 def test_gil_is_released_during_matching(kind):
     """While one thread is inside a long batch call (evm_match_batch_*,
     evm_match_lines), another thread keeps running Python code (cffi

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from ._errors import _BUFFER_TOO_SMALL, _OK
 from ._ffi import ffi, lib
 from ._handle import _ThreadState
-from ._marshal import _SIZE_CODE, _int64_array, _Pointers, _u8_array
+from ._marshal import _SIZE_CODE, _Pointers
 
 # A thread keeps its matches_many id buffer between calls up to this size.
 _KEEP_IDS = 1 << 20
@@ -74,17 +74,27 @@ def _with_room(st: _ThreadState, needed: Any, call: Callable[[Any, int], int]) -
         st.batch_cap = cap
 
 
-def _call_offsets64(ptr: Any, st: _ThreadState, data: Any, offsets: Any, out: _Outputs) -> int:
-    """``evm_match_batch_offsets64`` over one contiguous buffer (``data``,
-    bytes or a cdata) and ``out.n + 1`` int64 offsets (a buffer): the
+def _call_offsets(
+    ptr: Any,
+    st: _ThreadState,
+    data: Any,
+    size: int,
+    offsets: Any,
+    wide: bool,
+    validity: Any,
+    validity_offset: int,
+    out: _Outputs,
+) -> int:
+    """``evm_match_batch_offsets64`` (``wide``) or ``_offsets32`` over
+    ``size`` bytes at ``data`` and ``out.n + 1`` offsets at ``offsets``
+    (cdata pointers), with an Arrow validity bitmap (a cdata, or NULL): the
     call's status."""
+    call = lib.evm_match_batch_offsets64 if wide else lib.evm_match_batch_offsets32
     n = out.n
-    data_c = data if isinstance(data, (bytes, bytearray)) else ffi.from_buffer(_u8_array, data)
-    offs = ffi.from_buffer(_int64_array, offsets)
     o, status_out, needed = out.offsets, out.status_out, out.needed
     return _with_room(
-        st, needed, lambda ids, cap: lib.evm_match_batch_offsets64(
-            ptr, st.scratch, data_c, len(data), offs, n, ffi.NULL, 0, ids, cap, o, status_out, needed,
+        st, needed, lambda ids, cap: call(
+            ptr, st.scratch, data, size, offsets, n, validity, validity_offset, ids, cap, o, status_out, needed,
         )
     )
 
@@ -151,9 +161,27 @@ def _take_ids(st: _ThreadState, out: _Outputs) -> list[int]:
     buffer for the next call unless it has grown huge."""
     total = out.offsets[out.n]
     ids: list[int] = ffi.unpack(st.batch_ids, total) if total else []
+    _trim(st)
+    return ids
+
+
+def _take_id_bytes(st: _ThreadState, out: _Outputs) -> bytes:
+    """The rule ids the call wrote, as the bytes of a uint32 array (a copy:
+    the thread's buffer is reused by its next call)."""
+    total = out.offsets[out.n]
+    ids: bytes = ffi.buffer(st.batch_ids, 4 * total)[:] if total else b""
+    _trim(st)
+    return ids
+
+
+def _trim(st: _ThreadState) -> None:
     if st.batch_cap > _KEEP_IDS:  # do not hold on to a huge buffer
         st.batch_ids, st.batch_cap = ffi.NULL, 0
-    return ids
+
+
+def _any_refused(out: _Outputs) -> bool:
+    """Whether any event's status is not EVM_OK (at C speed)."""
+    return bool(out.n and ffi.buffer(out.status_out, 4 * out.n)[:].strip(b"\x00"))
 
 
 def _refused(out: _Outputs) -> list[int]:

@@ -14,29 +14,35 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Literal, Optional, Union, overload
 
+from . import _arrow
 from ._batch import (
     _call_lines,
-    _call_offsets64,
+    _call_offsets,
     _call_pointers,
+    _any_refused,
     _Outputs,
     _refused,
     _reserve,
     _results,
+    _take_id_bytes,
     _take_ids,
 )
-from ._errors import _EVENT_ERROR, _OK, EventError, _status_error, _take_event_error
+from ._errors import _EVENT_ERROR, _INVALID_ARGUMENT, _OK, EventError, _status_error, _take_event_error
 from ._ffi import ffi, lib
 from ._handle import _Handle, _ThreadState
 from ._marshal import (
     _BUFFER_TYPES,
     JOIN_MEAN_LIMIT,
+    JOIN_PART_BYTES,
     Json,
     _event_bytes,
     _flatten_events,
     _from_buffer,
+    _mean_size,
     _offsets,
     _Pointers,
     _SIZE_CODE,
+    _int64_array,
     _u8_array,
 )
 from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
@@ -294,10 +300,10 @@ class Machine(_Handle):
 
         Returns one sorted list of rule names per event, in order. ``str``
         events are encoded and mappings serialised first; then the events
-        are handed to the library in one call, with the GIL released:
-        joined into one buffer (``evm_match_batch_offsets64``) when they
-        are small (2 kB or less on average), else as pointers into each
-        event (``evm_match_batch``).
+        are handed to the library with the GIL released: when they are
+        small (2 kB or less on average), joined into buffers of about
+        256 kB, one ``evm_match_batch_offsets64`` call each; else as
+        pointers into each event, one ``evm_match_batch`` call.
 
         Args:
             events: the events, each as for :meth:`matches` (``bytes``,
@@ -324,24 +330,44 @@ class Machine(_Handle):
         if n == 0:
             return []
         conversion_errors = _flatten_events(bufs, errors)
-        offsets = _offsets(bufs)
-        out = _Outputs(n)
+        mean = _mean_size(bufs)
 
         ptr = self._acquire()
         try:
             st = self._state()
-            _reserve(st, n)
-            if offsets[n] <= JOIN_MEAN_LIMIT * n:
-                status = _call_offsets64(ptr, st, b"".join(bufs), offsets, out)
-            else:
+            if mean > JOIN_MEAN_LIMIT:
+                out = _Outputs(n)
+                _reserve(st, n)
                 with _Pointers(bufs) as events_c:
                     status = _call_pointers(ptr, st, events_c, out)
-            if status != _OK:
-                raise _status_error("evm_match_batch", status)
-            ids = _take_ids(st, out)
-            details = self._refused_details(ptr, st, out, errors, conversion_errors, bufs.__getitem__)
+                if status != _OK:
+                    raise _status_error("evm_match_batch", status)
+                return self._finish_part(ptr, st, out, errors, conversion_errors, bufs, 0)
+            # Joined in parts of about JOIN_PART_BYTES: each part is still
+            # in the CPU cache when the library reads it.
+            step = max(1, int(JOIN_PART_BYTES // max(mean, 1)))
+            _reserve(st, min(step, n))
+            result: list[Any] = []
+            for lo in range(0, n, step):
+                part = bufs[lo : lo + step]
+                out = _Outputs(len(part))
+                data = b"".join(part)
+                offsets = _offsets(part)
+                status = _call_offsets(ptr, st, data, len(data), offsets, True, ffi.NULL, 0, out)
+                if status != _OK:
+                    raise _status_error("evm_match_batch_offsets64", status)
+                result += self._finish_part(ptr, st, out, errors, conversion_errors, bufs, lo)
+            return result
         finally:
             self._release()
+
+    def _finish_part(
+        self, ptr: Any, st: _ThreadState, out: _Outputs, errors: str,
+        known: Mapping[int, EventError], bufs: list[Any], base: int,
+    ) -> list[Any]:
+        """The results of a batch call over ``bufs[base : base + out.n]``."""
+        ids = _take_ids(st, out)
+        details = self._refused_details(ptr, st, out, errors, known, lambda i: bufs[base + i], base=base)
         return self._finish(ids, out, details)
 
     @overload
@@ -443,6 +469,110 @@ class Machine(_Handle):
         lines = memoryview(ffi.buffer(out.spans, n * ffi.sizeof("evm_line_span"))).cast(_SIZE_CODE)[0::3].tolist()
         return result, lines
 
+    def matches_arrow(self, array: Any, *, errors: str = "raise") -> Any:
+        """Matches the events of an Arrow array of strings or binaries,
+        read in place: one ``evm_match_batch_offsets32/64`` call per chunk
+        (with the GIL released), given the array's own buffers and validity
+        bitmap. Needs pyarrow (``pip install "evmatch[arrow]"``).
+
+        Returns a ``pyarrow.ListArray`` of type ``list<string>``: row ``i``
+        holds the sorted names of the rules matching event ``i``, and is
+        null where the input row is null. The result has the input's
+        length and order (a chunked input gives one array, its chunks
+        concatenated), so it can be added as a column next to the events,
+        for example in a Spark ``mapInArrow`` function, per record batch::
+
+            batch.append_column("matches", machine.matches_arrow(batch.column("event")))
+
+        Args:
+            array: a ``pyarrow.Array`` or ``pyarrow.ChunkedArray`` of type
+                ``string``, ``large_string``, ``binary`` or ``large_binary``
+                (or ``string_view`` / ``binary_view``, copied to a large
+                array first), or any object with ``__arrow_c_array__`` or
+                ``__arrow_c_stream__`` (Polars, DuckDB, ...: imported by
+                pyarrow). A table or record batch of one column stands for
+                that column.
+            errors: what to do with a row that is not a JSON object:
+                ``"raise"`` (default) raises :class:`EventError` for the
+                first such row (``.index`` its position in the whole
+                input); ``"null"`` makes its result null, like a null
+                input row (``pyarrow.compute.is_null(array)`` tells them
+                apart), and the other rows are answered.
+
+        Raises:
+            ImportError: pyarrow is not installed.
+            TypeError: not an Arrow array of strings or binaries.
+            ValueError: a malformed array (offsets out of range or
+                decreasing, buffers too small or misaligned), or ``errors``
+                is neither ``"raise"`` nor ``"null"``, or the machine is
+                closed.
+            EventError: with ``errors="raise"``, for the first invalid row.
+        """
+        if errors not in ("raise", "null"):
+            raise ValueError(f"errors must be 'raise' or 'null' for Arrow results, not {errors!r}")
+        pa = _arrow.pyarrow()
+        names, ranks = self._arrow_names(pa)
+        results = []
+        start = 0
+        for array_chunk in _arrow.chunks(pa, array):
+            results.append(self._match_arrow_chunk(pa, array_chunk, names, ranks, errors, start))
+            start += len(array_chunk)
+        if not results:
+            return pa.array([], pa.list_(pa.string()))
+        return results[0] if len(results) == 1 else pa.concat_arrays(results)
+
+    def _arrow_names(self, pa: Any) -> tuple[Any, Any]:
+        """The rule names as a pyarrow array by id, or sorted with the rank
+        of each id when ids do not follow name order (made once)."""
+        cached: Optional[tuple[Any, Any]] = getattr(self, "_arrow_cache", None)
+        if cached is None:
+            if self._names_sorted:
+                cached = (pa.array(self._names, pa.string()), None)
+            else:
+                order = sorted(range(len(self._names)), key=self._names.__getitem__)
+                rank = [0] * len(order)
+                for place, i in enumerate(order):
+                    rank[i] = place
+                cached = (pa.array(sorted(self._names), pa.string()), pa.array(rank, pa.uint32()))
+            self._arrow_cache = cached
+        return cached
+
+    def _match_arrow_chunk(self, pa: Any, array: Any, names: Any, ranks: Any, errors: str, start: int) -> Any:
+        chunk = _arrow.Chunk(pa, array)
+        n = chunk.n
+        if n == 0 or chunk.all_null:
+            chunk.release()
+            return pa.nulls(n, pa.list_(pa.string()))
+        out = _Outputs(n)
+        try:
+            ptr = self._acquire()
+            try:
+                st = self._state()
+                _reserve(st, n)
+                status = _call_offsets(
+                    ptr, st, chunk.data, chunk.size, chunk.offsets, chunk.wide,
+                    chunk.validity, chunk.validity_offset, out,
+                )
+                if status == _INVALID_ARGUMENT:
+                    raise ValueError(
+                        "malformed Arrow array: offsets out of range or decreasing "
+                        "(refused by evm_match_batch_offsets)"
+                    )
+                if status != _OK:
+                    raise _status_error("evm_match_batch_offsets", status)
+                id_bytes = _take_id_bytes(st, out)
+                error_at: Callable[[int], BaseException] = lambda i: self._event_error(
+                    ptr, st, chunk.array[i].as_buffer(), start + i
+                )
+                return _arrow.list_array(
+                    pa, names, ranks, n, id_bytes, out.offsets, out.status_out if _any_refused(out) else None,
+                    errors, error_at,
+                )
+            finally:
+                self._release()
+        finally:
+            chunk.release()
+
     def _refused_details(
         self,
         ptr: Any,
@@ -452,18 +582,21 @@ class Machine(_Handle):
         known: Mapping[int, EventError],
         event_at: Callable[[int], Any],
         line_at: Optional[Callable[[int], int]] = None,
+        base: int = 0,
     ) -> dict[int, Optional[EventError]]:
         """The errors of the events a batch call refused (status not
-        EVM_OK), by index: from ``known``, else from ``evm_match`` on
-        ``event_at(i)``; None for each with ``errors="null"`` (details are
-        not looked up then). With ``errors="raise"`` the first is raised."""
+        EVM_OK), by index in the call: from ``known`` (by index in the
+        whole batch, the call's events starting at ``base``), else from
+        ``evm_match`` on ``event_at(i)``; None for each with
+        ``errors="null"`` (details are not looked up then). With
+        ``errors="raise"`` the first is raised."""
         details: dict[int, Optional[EventError]] = {}
         for i in _refused(out):
             if errors == "null":
                 details[i] = None
                 continue
             line = line_at(i) if line_at is not None else None
-            error = known.get(i) or self._event_error(ptr, st, event_at(i), i, line)
+            error = known.get(base + i) or self._event_error(ptr, st, event_at(i), base + i, line)
             if errors == "raise":
                 raise error
             details[i] = error

@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Mapping
 from functools import partial
 from itertools import accumulate
+from struct import pack
 from typing import Any, Literal, Optional, Union
 
 from ._errors import EventError, PatternError
@@ -144,11 +145,32 @@ def _flatten_events(bufs: list[Any], errors: str) -> dict[int, EventError]:
 #: 3.4 kB pointers were 1.25x as fast.
 JOIN_MEAN_LIMIT = 2048
 
+#: Joined events go to the library in parts of about this many bytes, each
+#: joined just before its call, so that the library reads it from the CPU
+#: cache. On CityLots events (50,000 of 846 bytes, exact rules), joining
+#: and matching took 705 ns per event in parts of 250 events against 878
+#: in one part of 10,000 (matching alone: 510-530).
+JOIN_PART_BYTES = 1 << 18
 
-def _offsets(bufs: list[Any]) -> "array[int]":
-    """The Arrow-style int64 offsets of flat events joined (``n + 1``
-    entries): event ``i`` is ``b"".join(bufs)[offsets[i]:offsets[i + 1]]``."""
-    return array("q", accumulate(map(len, bufs), initial=0))
+
+def _offsets(bufs: list[Any]) -> Any:
+    """The Arrow-style int64 offsets of flat events joined, as an
+    ``int64_t[]`` cdata (``n + 1`` entries): event ``i`` is
+    ``b"".join(bufs)[offsets[i]:offsets[i + 1]]``."""
+    # struct.pack is the fastest way here from Python ints to int64s (44 ns
+    # an event, against 55-65 for array("q", ...) or ffi.new).
+    packed = pack(f"={len(bufs) + 1}q", 0, *accumulate(map(len, bufs)))
+    offsets = ffi.from_buffer(_int64_array, packed)
+    if int(ffi.cast("uintptr_t", offsets)) % 8:  # bytes' data is not promised to be aligned
+        offsets = ffi.from_buffer(_int64_array, array("q", packed))
+    return offsets
+
+
+def _mean_size(bufs: list[Any]) -> float:
+    """The mean size of flat events, from a sample of at most 64 evenly
+    spread (it only picks how events are handed over)."""
+    sample = bufs[:: max(1, len(bufs) // 64)]
+    return sum(map(len, sample)) / max(len(sample), 1)
 
 
 class _Pointers:
