@@ -321,3 +321,15 @@ def test_import_and_matching_without_pyarrow():
     assert "pyarrow" not in subprocess.run(
         [sys.executable, "-c", "import sys, evmatch; print(sorted(sys.modules))"], capture_output=True, text=True
     ).stdout
+
+
+def test_readme_arrow_example(capsys):
+    """The Arrow example of bindings/python/README.md prints what its
+    comment says."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    code = next(c for c in re.findall(r"```python\n(.*?)```", readme, re.S) if "matches_arrow(events" in c)
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == re.findall(r"\)\)\s+# (.*)", code)

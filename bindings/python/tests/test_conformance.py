@@ -10,7 +10,8 @@ binding, compared as tests/conformance.rs does (testdata/conformance/README.md):
 
 Each event is matched as str, as bytes, through matches_many (both error
 modes), through matches_lines (the events that fit on one line) and
-through matches_arrow (when pyarrow is installed). The same rules given as a rules file (``Machine.from_json``) and a
+through matches_arrow (when pyarrow is installed); explain's verdict is
+matches' for every rule and valid event, in both modes. The same rules given as a rules file (``Machine.from_json``) and a
 machine in trusted-input mode give the same answers (the trusted one on the
 events that keep its promise: valid JSON without repeated member names).
 """
@@ -168,11 +169,21 @@ def test_case(case: dict[str, Any]) -> None:
             failures.append(f"from_json: event {i}: got {got}, expected {want}")
 
     # Trusted input: the same answers on the events that keep the promise.
+    # Explanations: the verdict is the matcher's, in both modes.
     trusted = evmatch.Machine(valid, trusted_input=True)
-    for i, (event, want) in enumerate(zip(events, wants)):
-        if i in invalid_events or not keeps_trusted_promise(event):
-            continue
-        got = trusted.matches(event)
-        if got != want:
-            failures.append(f"trusted: event {i}: got {got}, expected {want}")
+    with evmatch.Machine(valid) as me:
+        for i, (event, want) in enumerate(zip(events, wants)):
+            if i in invalid_events:
+                continue
+            for rule in valid:
+                if me.explain(rule, event).matched != (rule in want):
+                    failures.append(f"explain: rule {rule}, event {i}: verdict differs from {want}")
+            if not keeps_trusted_promise(event):
+                continue
+            got = trusted.matches(event)
+            if got != want:
+                failures.append(f"trusted: event {i}: got {got}, expected {want}")
+            for rule in valid:
+                if trusted.explain(rule, event).matched != (rule in want):
+                    failures.append(f"trusted explain: rule {rule}, event {i}: verdict differs from {want}")
     assert not failures, "\n".join(failures)

@@ -666,7 +666,7 @@ def test_readme_live_example(capsys):
     what its comments say."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    code = next(b for b in blocks if "LiveMachine" in b)
+    code = next(b for b in blocks if "live.add(" in b)
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     expected = re.findall(r"\)\s+# (.*)", code)

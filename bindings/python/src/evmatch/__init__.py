@@ -29,7 +29,8 @@ from __future__ import annotations
 from ._errors import EVENT_KINDS as EVENT_KINDS
 from ._errors import PATTERN_KINDS as PATTERN_KINDS
 from ._errors import RULES_FILE_KINDS as RULES_FILE_KINDS
-from ._errors import EventError, EvmatchError, PatternError, RulesFileError
+from ._errors import EventError, EvmatchError, PatternError, RulesFileError, UnknownRuleError
+from ._explain import ArrayConflict, BranchExplanation, Explanation, FieldExplanation, ValueExplanation
 from ._ffi import lib_version as __version__
 from ._live import LiveMachine
 from ._machine import Machine
@@ -42,5 +43,11 @@ __all__ = [
     "PatternError",
     "EventError",
     "RulesFileError",
+    "UnknownRuleError",
+    "Explanation",
+    "BranchExplanation",
+    "FieldExplanation",
+    "ValueExplanation",
+    "ArrayConflict",
     "__version__",
 ]

@@ -180,6 +180,23 @@ class RulesFileError(EvmatchError, ValueError):
         return f"{_place(self.file, self.line, self.column)}{self.message}"
 
 
+class UnknownRuleError(EvmatchError, KeyError):
+    """No rule of the machine has this name (:meth:`Machine.explain`).
+
+    Attributes:
+        rule: the name asked for.
+    """
+
+    rule: str
+
+    def __init__(self, rule: str):
+        self.rule = rule
+        super().__init__(rule)
+
+    def __str__(self) -> str:
+        return f"no rule named {self.rule!r}"
+
+
 class EventError(EvmatchError, ValueError):
     """An event could not be matched: not JSON, not a JSON object, too deep.
 
