@@ -482,6 +482,26 @@ def test_matches_many_joined_and_pointer_paths_agree(m, monkeypatch):
     assert joined[6:] == [["big", "ec2", "stopped"], ["big", "ec2", "stopped"], ["ec2"]]
 
 
+def test_matches_many_in_parts_keeps_indexes(m, monkeypatch):
+    """Joined events go to the library in parts: errors keep their index in
+    the whole batch, results their place, whatever the part size."""
+    events: list = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}'] * 400
+    events[5] = b"nope"
+    events[700] = b"[1]"
+    events[1001] = {"a": float("nan")}
+    want = [["big", "ec2", "stopped"], [], ["ec2"]] * 400
+    for part_bytes in (1, 100, 1000, 1 << 18):
+        monkeypatch.setattr(evmatch._machine, "JOIN_PART_BYTES", part_bytes)
+        got = m.matches_many(events, errors="return")
+        bad = {i: (g.index, g.kind) for i, g in enumerate(got) if isinstance(g, evmatch.EventError)}
+        assert bad == {5: (5, "syntax"), 700: (700, "not_an_object"), 1001: (1001, "unknown")}, part_bytes
+        assert [g for i, g in enumerate(got) if i not in bad] == [w for i, w in enumerate(want) if i not in bad]
+        with pytest.raises(evmatch.EventError) as info:
+            m.matches_many(events[6:])
+        assert info.value.index == 694
+        assert m.matches_many(events, errors="null")[700] is None
+
+
 def test_matches_many_copies_bytes_once(m, monkeypatch):
     """bytes events are joined into one buffer for one
     evm_match_batch_offsets64 call, never encoded again."""

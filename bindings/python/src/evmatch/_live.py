@@ -404,7 +404,7 @@ class LiveMachine(_Handle):
         call; returns the results (sorted names, or EventError in place with
         ``errors="return"``) and the version they were matched against."""
         n = len(bufs)
-        conversion_errors = _flatten_events(bufs, errors)
+        conversion_errors = _flatten_events(bufs)
         status_out = ffi.new("int32_t[]", max(n, 1))
         version = ffi.new("uint64_t *")
         batch = _Batch(list(map(list, repeat((), n))))

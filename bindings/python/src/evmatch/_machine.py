@@ -1,9 +1,12 @@
 """``Machine``: an immutable, compiled set of named rules, matched one event
-at a time (``evm_match``) or in batches (see :mod:`evmatch._batch`).
+at a time (``evm_match``), in batches of Python events, JSON Lines buffers
+or Arrow arrays (see :mod:`evmatch._batch` and :mod:`evmatch._arrow`),
+and explained (:mod:`evmatch._explain`).
 
-Rules are added to the builder in name order, so rule indexes follow name
-order and ascending match indexes are sorted names (checked after the
-build; results are sorted otherwise).
+Rules given as pairs are added to the builder in name order, so rule
+indexes follow name order and ascending match indexes are sorted names.
+Rules files keep the file's order; results are then sorted per event
+(``_names_sorted`` says which holds).
 """
 
 from __future__ import annotations
@@ -338,7 +341,7 @@ class Machine(_Handle):
         n = len(bufs)
         if n == 0:
             return []
-        conversion_errors = _flatten_events(bufs, errors)
+        conversion_errors = _flatten_events(bufs)
         mean = _mean_size(bufs)
 
         ptr = self._acquire()
@@ -357,9 +360,11 @@ class Machine(_Handle):
             step = max(1, int(JOIN_PART_BYTES // max(mean, 1)))
             _reserve(st, min(step, n))
             result: list[Any] = []
+            out = _Outputs(min(step, n))  # reused: results are built before the next call
             for lo in range(0, n, step):
                 part = bufs[lo : lo + step]
-                out = _Outputs(len(part))
+                if len(part) != out.n:
+                    out = _Outputs(len(part))
                 data = b"".join(part)
                 offsets = _offsets(part)
                 status = _call_offsets(ptr, st, data, len(data), offsets, True, ffi.NULL, 0, out)

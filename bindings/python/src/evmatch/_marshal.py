@@ -114,12 +114,12 @@ def _flat_event(event: Any, index: int) -> Any:
     return view
 
 
-def _flatten_events(bufs: list[Any], errors: str) -> dict[int, EventError]:
+def _flatten_events(bufs: list[Any]) -> dict[int, EventError]:
     """Makes every event of ``bufs`` (the caller's own list) a flat byte
     buffer, in place (see :func:`_flat_event`). Returns the errors of
-    events that could not be serialised, by index (with ``errors="raise"``
-    the first is raised instead); such an event is replaced by ``b"null"``,
-    which the library refuses as well."""
+    events that could not be serialised, by index; such an event is
+    replaced by ``b"null"``, which the library refuses as well, so that its
+    error takes its turn among the others in index order."""
     conversion_errors: dict[int, EventError] = {}
     if set(map(type, bufs)) <= _FLAT:
         return conversion_errors
@@ -129,8 +129,6 @@ def _flatten_events(bufs: list[Any], errors: str) -> dict[int, EventError]:
         try:
             bufs[i] = _flat_event(e, i)
         except EventError as err:
-            if errors == "raise":
-                raise
             conversion_errors[i] = err
             bufs[i] = b"null"
     return conversion_errors
