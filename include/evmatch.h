@@ -248,35 +248,6 @@ typedef struct evm_line_span {
 } evm_line_span;
 
 /**
- * Deprecated: will be removed; use `evm_match_batch_offsets32` /
- * `evm_match_batch_offsets64` (or `evm_match_lines`).
- *
- * Where events are stored inside records, for `evm_match_batch_records`:
- * the event of a record at address `r` is the `*(size_t *)(r +
- * len_offset)` bytes at `r + data_offset`, and the record is taken only if
- * the pointer-sized word at `r + tag_offset` equals `tag`.
- */
-typedef struct evm_record_layout {
-    /**
-     * Offset of the tag word in each record.
-     */
-    size_t tag_offset;
-    /**
-     * The tag a record must carry to be read (e.g. a type pointer).
-     */
-    size_t tag;
-    /**
-     * Offset of the event's length in bytes (a `size_t`; a value above
-     * `PTRDIFF_MAX` refuses the record).
-     */
-    size_t len_offset;
-    /**
-     * Offset of the event's first byte.
-     */
-    size_t data_offset;
-} evm_record_layout;
-
-/**
  * Called by `evm_live_match_batch` once per (event, matching rule), with
  * the caller's `ctx`, the event's index in the batch and the rule's name
  * (`name_len` bytes, not NUL-terminated, valid only during the call).
@@ -752,39 +723,6 @@ enum evm_status evm_match_lines(const struct evm_machine *machine,
                                 size_t events_cap,
                                 size_t *n_events_out,
                                 size_t *needed_out);
-
-/**
- * Deprecated: will be removed; use `evm_match_batch_offsets32` /
- * `evm_match_batch_offsets64` (or `evm_match_lines`).
- *
- * As `evm_match_batch`, for events stored inside records (see
- * `evm_record_layout`): event `i` is read from the record at `records[i]`.
- * A record whose tag differs from `layout->tag`, or whose length exceeds
- * `PTRDIFF_MAX`, is not read further: its `status_out[i]` is
- * `EVM_INVALID_ARGUMENT` and its range is empty.
- *
- * Returns as `evm_match_batch`; `EVM_NULL_ARGUMENT` also for a NULL
- * `layout`, for a NULL `records` while `n_records` is not 0, and for a NULL
- * `records[i]`.
- *
- * # Safety
- *
- * As `evm_match_batch` for `machine`, `scratch` and the outputs; `layout`
- * NULL or readable; `records` NULL or readable for `n_records` entries;
- * each `records[i]` NULL or a record readable for the tag word, and, if
- * its tag matches, for the length and for that many bytes at
- * `data_offset`; none of them changes during the call.
- */
-enum evm_status evm_match_batch_records(const struct evm_machine *machine,
-                                        struct evm_scratch *scratch,
-                                        const void *const *records,
-                                        size_t n_records,
-                                        const struct evm_record_layout *layout,
-                                        uint32_t *ids_out,
-                                        size_t ids_cap,
-                                        size_t *offsets_out,
-                                        int32_t *status_out,
-                                        size_t *needed_out);
 
 /**
  * Creates a live machine holding the rules of `builder` (which is consumed

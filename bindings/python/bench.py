@@ -5,8 +5,12 @@ Rust API (the `evmatch bench` CLI), on the same events.
 For each rule set (default: exact, numeric) it prints events/s for
 
 * ``Machine.matches`` called in a Python loop, one event at a time;
-* ``Machine.matches_many`` over batches of ``--batch`` events (one
-  ``evm_match_batch`` call per batch, events passed as bytes, not copied);
+* ``Machine.matches_many`` over batches of ``--batch`` events (a list of
+  ``bytes`` per call, joined into parts for ``evm_match_batch_offsets64``);
+* ``Machine.matches_lines`` over the events as one JSON Lines buffer (one
+  ``evm_match_lines`` call, read in place);
+* ``Machine.matches_arrow`` over the events as one ``pyarrow`` binary array
+  (one ``evm_match_batch_offsets32`` call; skipped without pyarrow);
 * moto's ``moto.events.models.EventPattern`` (``EventPattern.load(text)``
   per rule, ``matches_event(dict)`` per rule and event; the ``json.loads`` of
   each event is included, since moto needs dicts), on the first
@@ -15,17 +19,21 @@ For each rule set (default: exact, numeric) it prints events/s for
   --iterations 1`` (``Machine::find`` with a reused scratch), on the same
   events;
 
-The four measurements take turns in ``--repeat`` rounds (the best round of
-each is kept), so that load from other processes hits them alike.
-The script checks that every engine found the same number of matches (exit
-status 1 if not) and prints the ratios ``matches_many / moto`` and
-``Rust / matches_many``.
+The heap left by start-up (moto's import above all) is frozen with
+``gc.freeze()`` before timing. The measurements take turns in ``--repeat`` rounds (the best round of each
+is kept), so that load from other processes hits them alike. The script
+checks that every engine found the same number of matches (exit status 1
+if not) and prints the ratios ``matches_many / moto`` and ``Rust / X`` for
+``matches_many``, ``matches_lines`` and ``matches_arrow``. The inputs of
+each call (the list of bytes, the buffer, the Arrow array) are made before
+timing, as the Rust side holds its events in memory.
 
 With ``--limit 0`` (the whole generated file) the totals are also checked
 against ``benches/citylots/expected-counts.json``, the counts of the
 EventBridge reference library.
 
-Usage (in a venv with evmatch installed, and moto for the moto column):
+Usage (in a venv with evmatch[arrow] installed, and moto for the moto
+column):
     python bindings/python/bench.py [--rules-dir DIR] [--events FILE]
         [--limit 50000] [--sets exact,numeric] [--batch 10000]
         [--moto-events 2000] [--repeat 5] [--cli PATH]
@@ -40,6 +48,7 @@ is built with `nice -n 10 cargo build --release` in the repository root.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -89,6 +98,30 @@ def time_matches_many(m: evmatch.Machine, batches: list[list[bytes]]) -> tuple[f
     for b in batches:
         total += sum(map(len, m.matches_many(b)))
     return time.perf_counter() - start, total
+
+
+def time_matches_lines(m: evmatch.Machine, buf: bytes) -> tuple[float, int]:
+    start = time.perf_counter()
+    total = sum(map(len, m.matches_lines(buf)))
+    return time.perf_counter() - start, total
+
+
+def time_matches_arrow(m: evmatch.Machine, arr: Any) -> tuple[float, int]:
+    import pyarrow.compute as pc
+
+    start = time.perf_counter()
+    result = m.matches_arrow(arr)
+    secs = time.perf_counter() - start
+    return secs, int(pc.sum(pc.list_value_length(result)).as_py() or 0)
+
+
+def arrow_array(events: list[bytes]) -> tuple[Optional[Any], str]:
+    """The events as a pyarrow binary array, or None and the reason."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None, 'pyarrow not installed (pip install "evmatch[arrow]")'
+    return pa.array(events, pa.binary()), ""
 
 
 def load_moto(rules: dict[str, Any]) -> tuple[Optional[list[Any]], str]:
@@ -184,6 +217,8 @@ def main() -> int:
     events_file.write(b"\n".join(events) + b"\n")
     events_file.close()
     batches = [events[i : i + args.batch] for i in range(0, len(events), args.batch)]
+    buf = b"\n".join(events) + b"\n"
+    arr, arrow_note = arrow_array(events)
     rows = []
     failed = False
     try:
@@ -194,46 +229,68 @@ def main() -> int:
             m.matches_many(batches[0])  # warm up: this thread's scratch and buffers
             m.matches(events[0])
             moto_events = events[: args.moto_events]
-            patterns, note = load_moto(rules) if moto_events else (None, "skipped")
-            t_single = t_many = t_moto = float("inf")
+            patterns, note = load_moto(rules) if moto_events else (None, "")
+            # Importing moto (boto3, botocore) leaves hundreds of thousands
+            # of objects that every full collection of the cyclic garbage
+            # collector then scans, taxing whatever allocates many objects
+            # (the result lists) by up to a third. Freeze the start-up heap,
+            # as long-running services do, so that each column measures its
+            # own cost.
+            gc.collect()
+            gc.freeze()
+            best = {k: float("inf") for k in ("single", "many", "lines", "arrow", "moto")}
+            counts: dict[str, int] = {}
             rust = 0.0
-            moto_total = 0
             for _ in range(args.repeat):
-                secs, n_many = time_matches_many(m, batches)
-                t_many = min(t_many, secs)
-                rate, n_rust = run_cli(cli, rules_path, events_file.name)
+                secs, counts["matches_many"] = time_matches_many(m, batches)
+                best["many"] = min(best["many"], secs)
+                rate, counts["Rust"] = run_cli(cli, rules_path, events_file.name)
                 rust = max(rust, rate)
-                secs, n_single = time_matches(m, events)
-                t_single = min(t_single, secs)
+                secs, counts["matches_lines"] = time_matches_lines(m, buf)
+                best["lines"] = min(best["lines"], secs)
+                if arr is not None:
+                    secs, counts["matches_arrow"] = time_matches_arrow(m, arr)
+                    best["arrow"] = min(best["arrow"], secs)
+                secs, counts["matches"] = time_matches(m, events)
+                best["single"] = min(best["single"], secs)
                 if patterns is not None:
                     secs, moto_total = time_moto(patterns, moto_events)
-                    t_moto = min(t_moto, secs)
-            single, many = len(events) / t_single, len(events) / t_many
-            moto = len(moto_events) / t_moto if patterns is not None else None
+                    best["moto"] = min(best["moto"], secs)
+            rates = {k: len(events) / v for k, v in best.items() if k != "moto" and v != float("inf")}
+            moto = len(moto_events) / best["moto"] if patterns is not None else None
             # The same number of matches everywhere (moto on its subset).
             if moto is not None:
                 want = sum(len(x) for x in m.matches_many(moto_events))
                 if moto_total != want:
                     note = f"moto found {moto_total} matches, evmatch {want} (moto is wrong here)"
-            if not n_single == n_many == n_rust:
+            if len(set(counts.values())) != 1:
                 failed = True
-                note += f" COUNT MISMATCH: matches {n_single}, matches_many {n_many}, Rust {n_rust}"
+                note += " COUNT MISMATCH: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+            n_many = counts["matches_many"]
             if name in want_totals and n_many != want_totals[name]:
                 failed = True
                 note += f" COUNT MISMATCH: {n_many} matches, {want_totals[name]} expected ({args.expected})"
-            rows.append((name, len(rules), n_many, single, many, moto, len(moto_events), rust, note))
+            rows.append((name, len(rules), n_many, rates, moto, len(moto_events), rust, note))
             m.close()
     finally:
         os.unlink(events_file.name)
 
     print()
-    print("| rule set | rules | matches | `matches` loop ev/s | `matches_many` ev/s | moto ev/s (events) "
-          "| Rust API ev/s | many / moto | Rust / many |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, nrules, nmatch, single, many, moto, nmoto, rust, note in rows:
-        vs_moto = f"{many / moto:,.0f}x" if moto else "n/a"
-        print(f"| {name} | {nrules} | {nmatch} | {fmt(single)} | {fmt(many)} | {fmt(moto)} ({nmoto:,}) "
-              f"| {fmt(rust)} | {vs_moto} | {rust / many:.2f}x |")
+    print("| rule set | rules | matches | `matches` loop ev/s | `matches_many` ev/s | `matches_lines` ev/s "
+          "| `matches_arrow` ev/s | moto ev/s (events) | Rust API ev/s | many / moto "
+          "| Rust / many | Rust / lines | Rust / arrow |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, nrules, nmatch, rates, moto, nmoto, rust, note in rows:
+        vs_moto = f"{rates['many'] / moto:,.0f}x" if moto else "n/a"
+
+        def vs_rust(key: str) -> str:
+            return f"{rust / rates[key]:.2f}x" if key in rates else "n/a"
+
+        print(f"| {name} | {nrules} | {nmatch} | {fmt(rates.get('single'))} | {fmt(rates.get('many'))} "
+              f"| {fmt(rates.get('lines'))} | {fmt(rates.get('arrow'))} | {fmt(moto)} ({nmoto:,}) "
+              f"| {fmt(rust)} | {vs_moto} | {vs_rust('many')} | {vs_rust('lines')} | {vs_rust('arrow')} |")
+    if arrow_note:
+        print(f"note: matches_arrow skipped: {arrow_note}")
     for row in rows:
         if row[-1]:
             print(f"note ({row[0]}): {row[-1].strip()}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the Python binding as a user gets it: a fresh venv in a temporary
-# directory, `pip install ./bindings/python pytest` from the repository root
-# (which builds the library with cargo), then pytest on bindings/python/tests.
+# directory, `pip install "./bindings/python[arrow]" pytest` from the
+# repository root (which builds the library with cargo; the arrow extra
+# brings pyarrow for matches_arrow), then pytest on bindings/python/tests.
 # Fails if pytest fails or collects no tests (exit status 5).
 #
 # Usage: bash bindings/python/run_tests.sh [pytest args...]
@@ -27,8 +28,8 @@ echo "== python venv ($("$python" --version 2>&1)) in $tmp/venv"
 venv_py="$tmp/venv/bin/python"
 "$venv_py" -m pip install --quiet --upgrade pip
 
-echo "== pip install ./bindings/python pytest"
-nice -n 10 "$venv_py" -m pip install --quiet ./bindings/python pytest
+echo "== pip install ./bindings/python[arrow] pytest"
+nice -n 10 "$venv_py" -m pip install --quiet "./bindings/python[arrow]" pytest
 
 echo "== pytest bindings/python/tests"
 # Run from outside the source tree so `import evmatch` finds the installed

@@ -4,10 +4,9 @@
 //! program calls them. Rules go through `evm_builder_add_rule` (pattern
 //! errors are checked through every `evm_error_*` accessor), events through
 //! `evm_match` (also with a buffer one too small), `evm_match_cb` (also
-//! stopping early), `evm_match_batch` (also with a buffer one too small
-//! and without `status_out`) and `evm_match_batch_records` (every third
-//! record with another tag, refused); every answer is compared with the
-//! reference evaluator.
+//! stopping early) and `evm_match_batch` (also with a buffer one too small
+//! and without `status_out`); every answer is compared with the reference
+//! evaluator.
 //!
 //! The zero-copy batches must answer each row as the calls above do:
 //! `evm_match_batch_offsets32` / `64` over the events laid out as a sliced
@@ -39,14 +38,6 @@ use std::ptr;
 use evmatch::reference::Reference;
 use libfuzzer_sys::fuzz_target;
 
-/// `evm_record_layout`.
-#[repr(C)]
-struct RecordLayout {
-    tag_offset: usize,
-    tag: usize,
-    len_offset: usize,
-    data_offset: usize,
-}
 /// `evm_line_span`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -201,18 +192,6 @@ extern "C" {
         spans_out: *mut LineSpan,
         events_cap: usize,
         n_events_out: *mut usize,
-        needed_out: *mut usize,
-    ) -> i32;
-    fn evm_match_batch_records(
-        m: *const MachineH,
-        s: *mut ScratchH,
-        records: *const *const c_void,
-        n_records: usize,
-        layout: *const RecordLayout,
-        ids_out: *mut u32,
-        ids_cap: usize,
-        offsets_out: *mut usize,
-        status_out: *mut i32,
         needed_out: *mut usize,
     ) -> i32;
     fn evm_explain(
@@ -644,63 +623,6 @@ unsafe fn check(case: &gen::Case, bits: &mut Bits) {
             offsets3.iter().all(|&x| x == usize::MAX),
             "offsets written on too small"
         );
-    }
-    // The events as records (a length, a tag, then the bytes; every third
-    // record with another tag, refused): the others as in the batch.
-    let records: Vec<Vec<u8>> = case
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let tag: usize = if i % 3 == 2 { 2 } else { 1 };
-            let mut r = e.len().to_ne_bytes().to_vec();
-            r.extend_from_slice(&tag.to_ne_bytes());
-            r.extend_from_slice(e);
-            r
-        })
-        .collect();
-    let record_ptrs: Vec<*const c_void> = records.iter().map(|r| r.as_ptr().cast()).collect();
-    let word = std::mem::size_of::<usize>();
-    let layout = RecordLayout {
-        tag_offset: word,
-        tag: 1,
-        len_offset: 0,
-        data_offset: 2 * word,
-    };
-    let mut r_ids = vec![u32::MAX; cap];
-    let mut r_offsets = vec![usize::MAX; n_events + 1];
-    let mut r_status = vec![-1i32; n_events];
-    let mut r_needed = usize::MAX;
-    let st = evm_match_batch_records(
-        m,
-        s,
-        record_ptrs.as_ptr(),
-        n_events,
-        &layout,
-        r_ids.as_mut_ptr(),
-        cap,
-        r_offsets.as_mut_ptr(),
-        r_status.as_mut_ptr(),
-        &mut r_needed,
-    );
-    assert_eq!(st, EVM_OK, "records batch");
-    assert_eq!(r_needed, r_offsets[n_events]);
-    for i in 0..n_events {
-        let got = &r_ids[r_offsets[i]..r_offsets[i + 1]];
-        if i % 3 == 2 {
-            assert_eq!(
-                r_status[i], EVM_INVALID_ARGUMENT,
-                "record {i} with another tag"
-            );
-            assert!(got.is_empty(), "matches for a refused record");
-        } else {
-            assert_eq!(r_status[i], status[i], "records batch status of event {i}");
-            assert_eq!(
-                got,
-                &ids[offsets[i]..offsets[i + 1]],
-                "records batch event {i}"
-            );
-        }
     }
     // The zero-copy batches: the same answers, row by row, as the batch.
     let rows: Vec<(i32, Vec<u32>)> = (0..n_events)

@@ -15,7 +15,6 @@
 //! * `matching.rs`: matching one event.
 //! * `batch.rs`: matching many events in one call (pointer arrays, Arrow
 //!   offsets, JSON Lines), all through one body.
-//! * `records.rs`: the deprecated record-layout batch call.
 //! * `live.rs`: `evm_live`, a rule set that changes while threads match.
 //! * `explain.rs`: why a rule matched an event or did not, as JSON or a
 //!   readable tree.
@@ -50,8 +49,6 @@ mod scratch;
 mod matching;
 
 mod batch;
-
-mod records;
 
 mod live;
 

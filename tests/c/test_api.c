@@ -417,65 +417,6 @@ static void test_match_batch(evm_machine *m) {
     evm_scratch_free(s);
 }
 
-/* Events inside records: a tag word, a length, then the bytes (as a
- * runtime's boxed byte strings). */
-struct record {
-    size_t tag;
-    size_t len;
-    char data[80];
-};
-
-static void test_match_batch_records(evm_machine *m) {
-    evm_scratch *s = NULL;
-    static struct record recs[4];
-    const void *records[4];
-    evm_record_layout layout;
-    uint32_t ids[16];
-    size_t offsets[5];
-    int32_t status[4];
-    size_t needed = 0;
-    const char *texts[4] = {
-        "{\"source\": \"aws.s3\"}",
-        "{\"broken\": ",
-        "{\"source\": \"aws.s3\"}",
-        "{\"x\": 1}",
-    };
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        recs[i].tag = i == 2 ? 2 : 1; /* the third has another tag */
-        recs[i].len = strlen(texts[i]);
-        memcpy(recs[i].data, texts[i], recs[i].len);
-        records[i] = &recs[i];
-    }
-    layout.tag_offset = offsetof(struct record, tag);
-    layout.tag = 1;
-    layout.len_offset = offsetof(struct record, len);
-    layout.data_offset = offsetof(struct record, data);
-    CHECK(evm_scratch_new(m, &s) == EVM_OK);
-    CHECK(evm_match_batch_records(m, s, records, 4, &layout, ids, 16, offsets, status, &needed) ==
-          EVM_OK);
-    CHECK(needed == 1 && offsets[0] == 0 && offsets[1] == 1 && offsets[2] == 1 &&
-          offsets[3] == 1 && offsets[4] == 1 && ids[0] == 2);
-    CHECK(status[0] == EVM_OK && status[1] == EVM_EVENT_ERROR &&
-          status[2] == EVM_INVALID_ARGUMENT && status[3] == EVM_OK);
-    /* A length that cannot be a buffer refuses the record only. */
-    recs[3].len = (size_t)-1;
-    CHECK(evm_match_batch_records(m, s, records, 4, &layout, ids, 16, offsets, status, &needed) ==
-          EVM_OK);
-    CHECK(status[3] == EVM_INVALID_ARGUMENT);
-    CHECK(evm_match_batch_records(m, s, records, 4, NULL, ids, 16, offsets, status, &needed) ==
-          EVM_NULL_ARGUMENT);
-    CHECK(evm_match_batch_records(m, s, NULL, 4, &layout, ids, 16, offsets, status, &needed) ==
-          EVM_NULL_ARGUMENT);
-    CHECK(evm_match_batch_records(m, s, NULL, 0, &layout, NULL, 0, offsets, NULL, &needed) ==
-          EVM_OK);
-    records[1] = NULL;
-    CHECK(evm_match_batch_records(m, s, records, 4, &layout, ids, 16, offsets, status, &needed) ==
-          EVM_NULL_ARGUMENT);
-    evm_scratch_free(s);
-}
-
 static void test_null_handles(void) {
     /* Accessors tolerate NULL. */
     CHECK(evm_error_status(NULL) == EVM_NULL_ARGUMENT);
@@ -513,7 +454,6 @@ int main(void) {
     test_match(m);
     test_match_cb(m);
     test_match_batch(m);
-    test_match_batch_records(m);
     evm_machine_free(m);
     test_null_handles();
     test_nul_in_error_strings();

@@ -312,12 +312,61 @@ def test_matches_many_bytes_subclasses_and_mixed_lists(m):
     assert m.matches_many([EVENT.encode(), ec2.decode()]) == want
 
 
-def test_matches_many_reads_lists_of_bytes_directly():
-    import platform
-    import sysconfig
+def test_matches_many_uses_public_interfaces_only():
+    """No path reads CPython objects by address: the records call and the
+    id()-based pointers are gone, from the binding and from the library."""
+    import evmatch._marshal as marshal
 
-    if platform.python_implementation() == "CPython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
-        assert evmatch._marshal._BYTES_LAYOUT is not None
+    for gone in ("_BYTES_OFFSET", "_records_layout", "_BYTES_LAYOUT", "_LIST_ITEMS_OFFSET", "_batch_arrays"):
+        assert not hasattr(marshal, gone)
+    for gone in ("evm_match_batch_records", "evm_record_layout"):
+        assert gone not in (REPO / "include" / "evmatch.h").read_text()
+        assert not hasattr(_ffi.lib, gone)
+
+
+def test_matches_many_other_buffers():
+    """Any buffer is an event: memoryview (also of another format or a
+    slice), bytearray, array, mmap."""
+    import mmap
+    from array import array
+
+    m = evmatch.Machine(RULES)
+    text = EVENT.encode()
+    want = ["big", "ec2", "stopped"]
+    mm = mmap.mmap(-1, len(text))
+    mm.write(text)
+    padded = array("I", b"\x00" * 4 + text + b" " * (-len(text) % 4))
+    events = [memoryview(b"xx" + text + b"yy")[2:-2], bytearray(text), mm, padded, memoryview(padded)]
+    got = m.matches_many(events, errors="return")
+    assert got[:3] == [want] * 3
+    assert isinstance(got[3], evmatch.EventError)  # starts with NUL bytes
+    assert isinstance(got[4], evmatch.EventError) and got[4].offset == got[3].offset
+    assert m.matches_many([memoryview(text).cast("c")]) == [want]
+    with pytest.raises(TypeError):
+        m.matches_many([memoryview(text)[::2]])  # not contiguous
+    mm.close()
+
+
+def test_memoryview_errors_in_garbage_cycles_do_not_crash():
+    """An EventError raised while a memoryview event was handed to the
+    library, kept in a reference cycle, then collected: the library's view
+    of the buffer is released before the error propagates (a memoryview and
+    a cdata still holding its buffer in one garbage cycle crash CPython's
+    collector)."""
+    m = evmatch.Machine(RULES)
+    live = evmatch.LiveMachine(RULES)
+    for _ in range(300):
+        for call in (m.matches, live.matches, lambda e: m.matches_many([e]), lambda e: live.matches_many([e])):
+            try:
+                call(memoryview(b"nope"))
+            except evmatch.EventError as e:
+                e.cycle = e  # type: ignore[attr-defined]
+        for rules in ({"r": memoryview(b'{"a": [{"prefix": 1}]}')},):
+            try:
+                evmatch.Machine(rules)
+            except evmatch.PatternError as e:
+                e.cycle = e  # type: ignore[attr-defined]
+    gc.collect()
 
 
 def test_matches_many_empty(m):
@@ -418,32 +467,54 @@ def test_matches_many_bad_arguments(m):
         m.matches_many([b"{}", 7])  # type: ignore[list-item]
 
 
-def test_matches_many_pointer_paths_agree(m, monkeypatch):
-    """bytes events go to the library as pointers into the bytes objects,
-    computed from id() on CPython (checked at import against ffi.from_buffer)
-    or from ffi.from_buffer elsewhere; both give the same results."""
-    import platform
-
-    if platform.python_implementation() == "CPython":
-        assert evmatch._marshal._BYTES_OFFSET == bytes.__basicsize__ - 1
-    events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]"]
-    fast = m.matches_many(events, errors="return")
-    monkeypatch.setattr(evmatch._marshal, "_BYTES_OFFSET", None)
-    slow = m.matches_many(events, errors="return")
-    assert [r if isinstance(r, list) else (r.index, r.message) for r in fast] == [
-        r if isinstance(r, list) else (r.index, r.message) for r in slow
+def test_matches_many_joined_and_pointer_paths_agree(m, monkeypatch):
+    """Small events are joined into one buffer (evm_match_batch_offsets64),
+    large ones passed as pointers (evm_match_batch): the same results."""
+    events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]",
+              memoryview(b"." + EVENT.encode())[1:], EVENT, {"source": "aws.ec2"}]
+    joined = m.matches_many(events, errors="return")
+    monkeypatch.setattr(evmatch._machine, "JOIN_MEAN_LIMIT", 0)
+    pointers = m.matches_many(events, errors="return")
+    assert [r if isinstance(r, list) else (r.index, r.message) for r in joined] == [
+        r if isinstance(r, list) else (r.index, r.message) for r in pointers
     ]
-    assert fast[:3] == [["big", "ec2", "stopped"], [], ["ec2"]]
+    assert joined[:3] == [["big", "ec2", "stopped"], [], ["ec2"]]
+    assert joined[6:] == [["big", "ec2", "stopped"], ["big", "ec2", "stopped"], ["ec2"]]
 
 
-def test_matches_many_does_not_copy_bytes(m, monkeypatch):
-    """bytes reach the library as pointers into the bytes objects, never
-    through an encoding step."""
+def test_matches_many_in_parts_keeps_indexes(m, monkeypatch):
+    """Joined events go to the library in parts: errors keep their index in
+    the whole batch, results their place, whatever the part size."""
+    events: list = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}'] * 400
+    events[5] = b"nope"
+    events[700] = b"[1]"
+    events[1001] = {"a": float("nan")}
+    want = [["big", "ec2", "stopped"], [], ["ec2"]] * 400
+    for part_bytes in (1, 100, 1000, 1 << 18):
+        monkeypatch.setattr(evmatch._machine, "JOIN_PART_BYTES", part_bytes)
+        got = m.matches_many(events, errors="return")
+        bad = {i: (g.index, g.kind) for i, g in enumerate(got) if isinstance(g, evmatch.EventError)}
+        assert bad == {5: (5, "syntax"), 700: (700, "not_an_object"), 1001: (1001, "unknown")}, part_bytes
+        assert [g for i, g in enumerate(got) if i not in bad] == [w for i, w in enumerate(want) if i not in bad]
+        with pytest.raises(evmatch.EventError) as info:
+            m.matches_many(events[6:])
+        assert info.value.index == 694
+        assert m.matches_many(events, errors="null")[700] is None
+
+
+def test_matches_many_copies_bytes_once(m, monkeypatch):
+    """bytes events are joined into one buffer for one
+    evm_match_batch_offsets64 call, never encoded again."""
     calls = []
     real = evmatch._marshal._event_bytes
     monkeypatch.setattr(evmatch._marshal, "_event_bytes", lambda *a: calls.append(a) or real(*a))
     assert m.matches_many([EVENT.encode()] * 3) == [["big", "ec2", "stopped"]] * 3
     assert calls == []
+
+
+def test_matches_many_errors_null(m):
+    got = m.matches_many([b"nope", EVENT, {"a": float("nan")}, b"{}"], errors="null")
+    assert got == [None, ["big", "ec2", "stopped"], None, []]
 
 
 # -- from_file --------------------------------------------------------------------
@@ -513,18 +584,143 @@ def test_from_file_not_a_rules_object(tmp_path, text):
 
 
 def test_from_file_invalid_pattern(tmp_path):
-    (tmp_path / "r.json").write_text('{"good": {"a": [1]}, "bad": {"a": [{"prefix": 1}]}}')
+    (tmp_path / "r.json").write_text('{"good": {"a": [1]},\n  "bad": {"a": [{"prefix": 1}]}}')
     with pytest.raises(evmatch.PatternError) as info:
         evmatch.Machine.from_file(tmp_path / "r.json")
-    assert info.value.rule == "bad"
+    e = info.value
+    assert (e.rule, e.message, e.path) == ("bad", "prefix match pattern must be a string", "$.a[0].prefix")
+    # The place in the file: line 2, at the 1 (the pattern is the file's text).
+    assert (e.offset, e.line, e.column, e.kind) == (48, 2, 28, "operand")
+    assert e.file == str(tmp_path / "r.json")
+    assert str(e) == f"{e.file}:2:28: rule 'bad': prefix match pattern must be a string at $.a[0].prefix"
+
+
+def test_rules_file_pattern_in_a_string():
+    """A pattern held in a JSON string: the place is that of the string (the
+    pattern error's own offset is into the unescaped text)."""
+    text = '{\n"ok": "{\\"a\\": [1]}",\n"bad": "{\\"a\\": [{\\"prefix\\": 1}]}"}'
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine.from_json(text)
+    e = info.value
+    assert (e.rule, e.line, e.column, e.offset, e.file) == ("bad", 3, 8, text.index('"{', 20), "<rules>")
+    assert str(e).startswith("<rules>:3:8: rule 'bad': prefix match pattern must be a string")
+
+
+@pytest.mark.parametrize(
+    "text, kind, line, column, rule",
+    [
+        ("[]", "not_rules", 1, 1, None),
+        ('{"a": 5}', "not_rules", 1, 7, "a"),
+        ('{"a": [1]}', "not_rules", 1, 7, "a"),
+        ('{\n  "a": {"x": [1]},\n  "b" {"x": [1]}}', "syntax", 3, 7, None),
+        ("", "syntax", 1, 1, None),
+        (b'{"\xe9": {"a": [1]}}', "syntax", 1, 3, None),
+    ],
+)
+def test_rules_file_errors(text, kind, line, column, rule):
+    with pytest.raises(evmatch.RulesFileError) as info:
+        evmatch.Machine.from_json(text)
+    e = info.value
+    assert isinstance(e, ValueError) and isinstance(e, evmatch.EvmatchError)
+    assert (e.kind, e.line, e.column, e.rule, e.file) == (kind, line, column, rule)[:4] + ("<rules>",)
+    assert e.code == {"syntax": 1, "not_rules": 2}[kind]
+    assert str(e) == f"<rules>:{line}:{column}: {e.message}"
+
+
+def test_rules_file_byte_order_mark_is_skipped_and_counted(tmp_path):
+    """A UTF-8 byte order mark is skipped; error places still refer to the
+    file as it is (3 more bytes on the first line)."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b'\xef\xbb\xbf{"x": {"a": [{"prefix": 1}]}}')
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.Machine.from_file(path)
+    assert (info.value.offset, info.value.line, info.value.column) == (27, 1, 28)
+    path.write_bytes(b'\xef\xbb\xbf{"x" 1}')
+    with pytest.raises(evmatch.RulesFileError) as info2:
+        evmatch.Machine.from_file(path)
+    assert (info2.value.line, info2.value.column) == (1, 9)
+    path.write_bytes(b'\xef\xbb\xbf{"x": {"a": [1]}}')
+    assert evmatch.Machine.from_file(path).rule_names == ["x"]
+
+
+def test_rules_file_repeated_name_keeps_the_last():
+    """As a JSON object (and evmatch match --rules): the last pattern wins;
+    the constructor's pairs OR theirs instead."""
+    m = evmatch.Machine.from_json('{"r": {"a": ["x"]}, "q": {"a": ["z"]}, "r": {"a": ["y"]}}')
+    assert m.rule_names == ["q", "r"]
+    assert m.matches('{"a": "x"}') == []
+    assert m.matches('{"a": "y"}') == ["r"]
+
+
+def test_rules_file_unsorted_names_give_sorted_results():
+    """Rules keep the file's order in the library; results are sorted all
+    the same."""
+    m = evmatch.Machine.from_json('{"zz": {"a": [1]}, "mm": {"a": [1]}, "aa": {"b": [1]}}')
+    assert m._names == ("zz", "mm", "aa") and not m._names_sorted
+    assert m.rule_names == ["aa", "mm", "zz"]
+    assert m.matches('{"a": 1, "b": 1}') == ["aa", "mm", "zz"]
+    assert m.matches_many([b'{"a": 1, "b": 1}', b'{"a": 1}', b"{}"]) == [["aa", "mm", "zz"], ["mm", "zz"], []]
+
+
+def test_from_json_inputs():
+    text = '{"r": {"a": [1]}}'
+    for form in (text, text.encode(), bytearray(text.encode()), memoryview(b"  " + text.encode())[2:]):
+        assert evmatch.Machine.from_json(form).matches('{"a": 1}') == ["r"]
+    with pytest.raises(TypeError):
+        evmatch.Machine.from_json({"r": {"a": [1]}})  # type: ignore[arg-type]
 
 
 def test_from_file_errors(tmp_path):
     with pytest.raises(OSError):
         evmatch.Machine.from_file(tmp_path / "missing.json")
     (tmp_path / "latin1.json").write_bytes(b'{"\xe9": {"a": [1]}}')
-    with pytest.raises(ValueError):
+    with pytest.raises(evmatch.RulesFileError, match="latin1.json:1:3: not UTF-8"):
         evmatch.Machine.from_file(tmp_path / "latin1.json")
+
+
+# -- trusted input -----------------------------------------------------------------
+
+# Valid up to and past the rule's field, then cut short: a validating
+# machine refuses it; a trusted one (whose promise this breaks) stops once
+# every answer is settled, so it answers here.
+CUT_SHORT = b'{"source": "aws.ec2", "detail": {"state": "stopped", "n": 500}, "x": [1, 2'
+
+
+def test_trusted_input_mode():
+    m = evmatch.Machine(RULES)
+    t = evmatch.Machine(RULES, trusted_input=True)
+    assert (m.trusted_input, t.trusted_input) == (False, True)
+    events = [EVENT, b"{}", b'{"source": "aws.ec2"}', '{"detail": {"n": 101, "state": "running"}}']
+    assert t.matches_many(events) == m.matches_many(events) == [m.matches(e) for e in events]
+    with pytest.raises(evmatch.EventError):
+        m.matches(CUT_SHORT)
+    # The setting reaches the library: the trusted machine does not read
+    # past the settled answer.
+    assert t.matches(CUT_SHORT) == ["big", "ec2", "stopped"]
+
+
+def test_trusted_input_broken_promise_is_safe():
+    """Events that break the promise get unspecified answers, never a crash."""
+    t = evmatch.Machine(RULES, trusted_input=True)
+    bad = [b"", b"{", b"[1]", b'{"source": "aws.ec2", "source": "x"}', b'{"detail": {"n": 1e999999}}',
+           b"\xff\xfe", b'{"detail": ' * 5000, b'{"a": "\\u12', CUT_SHORT[:20]]
+    for e in bad:
+        try:
+            got = t.matches(e)
+        except evmatch.EventError:
+            continue
+        assert set(got) <= set(RULES)
+    got = t.matches_many(bad, errors="return")
+    assert len(got) == len(bad)
+
+
+def test_trusted_input_from_file(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(RULES if False else {"ec2": {"source": ["aws.ec2"]}}))
+    t = evmatch.Machine.from_file(path, trusted_input=True)
+    assert t.trusted_input and not evmatch.Machine.from_file(path).trusted_input
+    assert t.matches(CUT_SHORT) == ["ec2"]
+    assert evmatch.Machine.from_json(path.read_text(), trusted_input=True).matches(CUT_SHORT) == ["ec2"]
 
 
 # -- lifetime -------------------------------------------------------------------------

@@ -207,6 +207,54 @@ def test_bad_names_and_types(live):
     assert live.version == 0 and len(live) == 3
 
 
+def test_errors_null(live):
+    assert live.matches_many([b"nope", EVENT, {"a": float("nan")}, b"{}"], errors="null") == [
+        None, ["big", "ec2", "stopped"], None, []
+    ]
+
+
+# Valid up to and past the rules' fields, then cut short (see test_api.py).
+CUT_SHORT = b'{"source": "aws.ec2", "detail": {"state": "stopped", "n": 500}, "x": [1, 2'
+
+
+def test_trusted_input_for_every_version():
+    """trusted_input reaches the library (the trusted live machine answers
+    an event cut short after the settled answer, which a validating one
+    refuses) and holds through add, remove and replace."""
+    plain = evmatch.LiveMachine(RULES)
+    with pytest.raises(evmatch.EventError):
+        plain.matches(CUT_SHORT)
+    for live in (evmatch.LiveMachine(RULES, trusted_input=True), evmatch.LiveMachine(trusted_input=True)):
+        assert live.trusted_input and not plain.trusted_input
+        live.replace(RULES)
+        assert live.matches(CUT_SHORT) == ["big", "ec2", "stopped"]
+        live.add("more", {"source": ["aws.ec2"]})
+        live.remove("big")
+        assert live.matches(CUT_SHORT) == ["ec2", "more", "stopped"]
+        want = [sorted([r for r in plain.matches(e) if r != "big"] + (["more"] if "aws.ec2" in e else []))
+                for e in EVENTS]
+        assert live.matches_many(EVENTS) == want
+
+
+def test_from_file_and_from_json(tmp_path):
+    path = tmp_path / "rules.json"
+    path.write_text('{"b": {"source": ["aws.ec2"]}, "a": "{\\"detail\\": {\\"n\\": [500]}}", "b": {"x": [1]}}')
+    for live in (evmatch.LiveMachine.from_file(path), evmatch.LiveMachine.from_json(path.read_bytes())):
+        assert live.version == 0 and len(live) == 2
+        assert live.matches(EVENT) == ["a"]  # "b" keeps its last pattern
+        assert live.matches('{"x": 1, "detail": {"n": 500}}') == ["a", "b"]
+        assert not live.trusted_input
+    path.write_text('{"b": {"source": ["aws.ec2"]}, "a": "{\\"detail\\": {\\"n\\": [500]}}"}')
+    live = evmatch.LiveMachine.from_file(str(path), trusted_input=True)
+    assert live.trusted_input and live.matches(CUT_SHORT) == ["a", "b"]
+    path.write_text('{"a": {"x": [{"prefix": 1}]}}')
+    with pytest.raises(evmatch.PatternError) as info:
+        evmatch.LiveMachine.from_file(path)
+    assert (info.value.rule, info.value.line, info.value.column, info.value.file) == ("a", 1, 25, str(path))
+    with pytest.raises(evmatch.RulesFileError):
+        evmatch.LiveMachine.from_json("[]")
+
+
 def test_constructor_pattern_error():
     with pytest.raises(evmatch.PatternError) as info:
         evmatch.LiveMachine({"ok": {"a": [1]}, "bad": {"a": [{"prefix": 1}]}})
@@ -618,7 +666,7 @@ def test_readme_live_example(capsys):
     what its comments say."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    code = next(b for b in blocks if "LiveMachine" in b)
+    code = next(b for b in blocks if "live.add(" in b)
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     expected = re.findall(r"\)\s+# (.*)", code)

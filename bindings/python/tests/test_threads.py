@@ -62,15 +62,30 @@ def test_thread_scratch_is_freed_when_the_thread_ends():
     m.close()
 
 
-def test_gil_is_released_during_matching():
-    """While one thread is inside a long evm_match_batch call, another thread
-    keeps running Python code (cffi releases the GIL around C calls)."""
+def _batch_call(kind: str, m: evmatch.Machine, events: list[bytes]):
+    """One batch call over `events`, as `kind` hands them to the library."""
+    if kind == "matches_many":
+        return lambda: m.matches_many(events)
+    if kind == "matches_lines":
+        buf = b"\n".join(events)
+        return lambda: m.matches_lines(buf)
+    pa = pytest.importorskip("pyarrow")
+    arr = pa.array(events, pa.binary())
+    return lambda: m.matches_arrow(arr)
+
+
+@pytest.mark.parametrize("kind", ["matches_many", "matches_lines", "matches_arrow"])
+def test_gil_is_released_during_matching(kind):
+    """While one thread is inside a long batch call (evm_match_batch_*,
+    evm_match_lines), another thread keeps running Python code (cffi
+    releases the GIL around C calls)."""
     m = evmatch.Machine(RULES)
     big = json.dumps({"n": 5, "pad": [{"x": i, "s": f"v{i}"} for i in range(20000)]}).encode()
     events = [big] * 30
     while True:  # a batch that takes at least 0.3 s in C on this machine
+        call = _batch_call(kind, m, events)
         start = time.perf_counter()
-        m.matches_many(events)
+        call()
         single = time.perf_counter() - start
         if single >= 0.3 or len(events) >= 30 * 2**8:
             break
@@ -83,7 +98,7 @@ def test_gil_is_released_during_matching():
 
     def matcher(_t: int) -> None:
         in_c.set()
-        m.matches_many(events)
+        call()
         done.set()
 
     thread = threading.Thread(target=matcher, args=(0,))

@@ -18,6 +18,14 @@ Matching runs in the Rust library with the GIL released (cffi releases it
 around every C call), so threads sharing one machine match in parallel. Each
 thread gets its own scratch space automatically.
 
+Large batches go in one call (per Arrow chunk): :meth:`Machine.matches_lines` reads a
+JSON Lines buffer (bytes, memoryview, mmap) in place, and
+:meth:`Machine.matches_arrow` an Arrow array of strings (the ``arrow``
+extra), returning an Arrow list array. :meth:`Machine.explain` says why a
+rule matches an event or does not. Rules files are read by the library
+(:meth:`Machine.from_file`), and ``trusted_input=True`` skips validating
+what no rule looks at, for callers who promise valid JSON events.
+
 :class:`LiveMachine` holds rules that change while in use (``add``,
 ``remove``, ``replace``, each publishing a new version), over the C ABI's
 ``evm_live_*`` functions; its matches come back through a cffi callback,
@@ -28,7 +36,9 @@ from __future__ import annotations
 
 from ._errors import EVENT_KINDS as EVENT_KINDS
 from ._errors import PATTERN_KINDS as PATTERN_KINDS
-from ._errors import EventError, EvmatchError, PatternError
+from ._errors import RULES_FILE_KINDS as RULES_FILE_KINDS
+from ._errors import EventError, EvmatchError, PatternError, RulesFileError, UnknownRuleError
+from ._explain import ArrayConflict, BranchExplanation, Explanation, FieldExplanation, ValueExplanation
 from ._ffi import lib_version as __version__
 from ._live import LiveMachine
 from ._machine import Machine
@@ -40,5 +50,12 @@ __all__ = [
     "EvmatchError",
     "PatternError",
     "EventError",
+    "RulesFileError",
+    "UnknownRuleError",
+    "Explanation",
+    "BranchExplanation",
+    "FieldExplanation",
+    "ValueExplanation",
+    "ArrayConflict",
     "__version__",
 ]

@@ -9,6 +9,7 @@ thread, which fills the result lists of the call passed through ``ctx``.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -18,18 +19,19 @@ from typing import Any, Literal, Optional, Union, overload
 from ._errors import _OK, _PATTERN_ERROR, EventError, _status_error, _take_pattern_error, _text
 from ._ffi import ffi, lib
 from ._handle import _Handle, _LiveThreadState
-from ._machine import Machine
+from ._machine import Machine, _check_errors
 from ._marshal import (
     _BUFFER_TYPES,
     Json,
-    _batch_arrays,
     _event_bytes,
+    _flatten_events,
     _from_buffer,
     _pattern_bytes,
+    _Pointers,
     _ptr_array,
     _u8_array,
 )
-from ._rules import _builder_from, _prepare_rules
+from ._rules import _builder_from, _builder_from_json, _new_builder, _prepare_rules, _rules_text
 
 
 class _Batch:
@@ -120,6 +122,13 @@ class LiveMachine(_Handle):
         rules: ``None`` (empty), or rules as for :class:`Machine`: a mapping
             from rule name to pattern, or an iterable of ``(name, pattern)``
             pairs (a name given twice ORs its patterns).
+        trusted_input: match in trusted-input mode, for every version (the
+            builder's setting, kept by ``evm_live_new``). Default ``False``.
+
+    Trusted input: the caller promises that each event is valid JSON (RFC
+    8259) and that no object repeats a member name. If the promise is broken
+    the answers are unspecified, but there is still no panic, no undefined
+    behaviour, no read outside the event, and no unbounded time or memory.
 
     Raises:
         PatternError: a pattern is invalid; the error names the rule. No
@@ -148,23 +157,69 @@ class LiveMachine(_Handle):
     """
 
     def __init__(
-        self, rules: Union[None, Mapping[str, Json], Iterable[tuple[str, Json]]] = None
+        self,
+        rules: Union[None, Mapping[str, Json], Iterable[tuple[str, Json]]] = None,
+        *,
+        trusted_input: bool = False,
     ) -> None:
+        self._setup(trusted_input)
+        if rules is None:
+            builder = _new_builder(True) if self._trusted else ffi.NULL
+        else:
+            builder = _builder_from(_prepare_rules(rules), self._trusted)
+        self._adopt(builder)
+
+    def _setup(self, trusted_input: bool) -> None:
         self._ptr: Any = None
         self._closing = False
         self._users = 0
         self._lock = threading.Lock()
         self._local = threading.local()
         self._states: "weakref.WeakSet[_LiveThreadState]" = weakref.WeakSet()
+        self._trusted = bool(trusted_input)
         # Kept by every instance, so no live machine outlives the callback.
         self._callback = _live_match_callback()
 
-        builder = ffi.NULL if rules is None else _builder_from(_prepare_rules(rules))
+    def _adopt(self, builder: Any) -> None:
+        """Creates the live machine from ``builder`` (consumed; NULL: empty,
+        default settings)."""
         out = ffi.new("evm_live **")
         status = lib.evm_live_new(builder, out)  # consumes the builder
         if status != _OK:
             raise _status_error("evm_live_new", status)
         self._ptr = out[0]
+
+    @classmethod
+    def from_file(
+        cls, path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"], *, trusted_input: bool = False
+    ) -> "LiveMachine":
+        """A live machine holding the rules of a rules file (version 0), read
+        as :meth:`Machine.from_file` reads it (a name given twice keeps its
+        last pattern); same errors."""
+        with open(path, "rb") as f:
+            data = f.read()
+        return cls._from_rules_json(data, trusted_input, os.fsdecode(path))
+
+    @classmethod
+    def from_json(
+        cls, text: Union[str, bytes, bytearray, memoryview], *, trusted_input: bool = False
+    ) -> "LiveMachine":
+        """A live machine holding the rules of a rules file's text, as
+        :meth:`Machine.from_json`."""
+        return cls._from_rules_json(_rules_text(text), trusted_input, "<rules>")
+
+    @classmethod
+    def _from_rules_json(cls, data: Any, trusted_input: bool, file: str) -> "LiveMachine":
+        live = cls.__new__(cls)
+        live._setup(trusted_input)
+        live._adopt(_builder_from_json(data, live._trusted, file))
+        return live
+
+    @property
+    def trusted_input(self) -> bool:
+        """Whether the live machine matches in trusted-input mode (see the
+        class docstring for the contract); it holds for every version."""
+        return self._trusted
 
     # -- lifetime ---------------------------------------------------------
 
@@ -349,7 +404,7 @@ class LiveMachine(_Handle):
         call; returns the results (sorted names, or EventError in place with
         ``errors="return"``) and the version they were matched against."""
         n = len(bufs)
-        ptrs, lens, _keep, conversion_errors = _batch_arrays(bufs, errors)
+        conversion_errors = _flatten_events(bufs)
         status_out = ffi.new("int32_t[]", max(n, 1))
         version = ffi.new("uint64_t *")
         batch = _Batch(list(map(list, repeat((), n))))
@@ -357,9 +412,10 @@ class LiveMachine(_Handle):
         ptr = self._acquire()
         try:
             st = self._state()
-            status = lib.evm_live_match_batch(
-                ptr, st.scratch, ptrs, lens, n, self._callback, handle, status_out, version
-            )
+            with _Pointers(bufs) as events:
+                status = lib.evm_live_match_batch(
+                    ptr, st.scratch, events.ptrs, events.lens, n, self._callback, handle, status_out, version
+                )
         finally:
             self._release()
         if batch.error is not None:
@@ -374,6 +430,9 @@ class LiveMachine(_Handle):
         if n and ffi.buffer(status_out)[:].strip(b"\x00"):
             for i, s in enumerate(ffi.unpack(status_out, n)):
                 if s == _OK:
+                    continue
+                if errors == "null":
+                    result[i] = None
                     continue
                 index = None if single else i
                 error = conversion_errors.get(i) or _live_event_error(bufs[i], index)
@@ -420,9 +479,21 @@ class LiveMachine(_Handle):
 
     @overload
     def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["null"],
+        with_version: Literal[False] = False,
+    ) -> list[Optional[list[str]]]: ...
+
+    @overload
+    def matches_many(
         self, events: Iterable[Json], *, errors: Literal["raise"] = "raise",
         with_version: Literal[True],
     ) -> tuple[list[list[str]], int]: ...
+
+    @overload
+    def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["null"],
+        with_version: Literal[True],
+    ) -> tuple[list[Optional[list[str]]], int]: ...
 
     @overload
     def matches_many(
@@ -443,18 +514,18 @@ class LiveMachine(_Handle):
             events: the events, each as for :meth:`matches`.
             errors: ``"raise"`` (default) raises :class:`EventError` for the
                 first invalid event, with its position in ``.index``;
-                ``"return"`` puts the :class:`EventError` in its place.
+                ``"return"`` puts the :class:`EventError` in its place;
+                ``"null"`` puts ``None`` there.
             with_version: return ``(results, version)``: the version of the
                 rule set the whole batch was matched against.
 
         Raises:
             EventError: with ``errors="raise"``, for the first invalid event.
             TypeError: an event has an unsupported type.
-            ValueError: ``errors`` is neither ``"raise"`` nor ``"return"``,
-                or the live machine is closed.
+            ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
+                ``"null"``, or the live machine is closed.
         """
-        if errors not in ("raise", "return"):
-            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        _check_errors(errors)
         if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
             raise TypeError("matches_many takes an iterable of events; use matches() for one event")
         # Our own list: the events stay alive while the GIL is released.

@@ -1,9 +1,12 @@
 """``Machine``: an immutable, compiled set of named rules, matched one event
-at a time (``evm_match``) or in batches (see :mod:`evmatch._batch`).
+at a time (``evm_match``), in batches of Python events, JSON Lines buffers
+or Arrow arrays (see :mod:`evmatch._batch` and :mod:`evmatch._arrow`),
+and explained (:mod:`evmatch._explain`).
 
-Rules are added to the builder in name order, so rule indexes follow name
-order and ascending match indexes are sorted names (checked after the
-build; results are sorted otherwise).
+Rules given as pairs are added to the builder in name order, so rule
+indexes follow name order and ascending match indexes are sorted names.
+Rules files keep the file's order; results are then sorted per event
+(``_names_sorted`` says which holds).
 """
 
 from __future__ import annotations
@@ -12,22 +15,49 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Callable, Literal, Optional, Union, overload
 
+from . import _arrow, _explain
 from ._batch import (
+    _call_lines,
+    _call_offsets,
     _call_pointers,
-    _call_records,
+    _any_refused,
     _Outputs,
     _refused,
     _reserve,
     _results,
+    _take_id_bytes,
     _take_ids,
 )
-from ._errors import _EVENT_ERROR, _OK, EventError, _status_error, _take_event_error
+from ._errors import (
+    _EVENT_ERROR,
+    _INVALID_ARGUMENT,
+    _OK,
+    EventError,
+    UnknownRuleError,
+    _status_error,
+    _take_event_error,
+)
+from ._explain import Explanation
 from ._ffi import ffi, lib
 from ._handle import _Handle, _ThreadState
-from ._marshal import _BUFFER_TYPES, Json, _event_bytes, _from_buffer, _u8_array
-from ._rules import _builder_from, _prepare_rules, _raw_rules
+from ._marshal import (
+    _BUFFER_TYPES,
+    JOIN_MEAN_LIMIT,
+    JOIN_PART_BYTES,
+    Json,
+    _event_bytes,
+    _flatten_events,
+    _from_buffer,
+    _mean_size,
+    _offsets,
+    _Pointers,
+    _SIZE_CODE,
+    _int64_array,
+    _u8_array,
+)
+from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
 
 
 class Machine(_Handle):
@@ -38,6 +68,15 @@ class Machine(_Handle):
             ``(name, pattern)`` pairs (a name given twice ORs its patterns).
             A pattern is JSON text (``str``, or UTF-8 ``bytes``) or a Python
             object serialised with :func:`json.dumps` (a ``dict``).
+        trusted_input: match in trusted-input mode
+            (``evm_builder_set_trusted_input``): the scan validates only
+            what the rules look at, and stops once every answer is settled.
+            Default ``False``: every event is validated in full.
+
+    Trusted input: the caller promises that each event is valid JSON (RFC
+    8259) and that no object repeats a member name. If the promise is broken
+    the answers are unspecified, but there is still no panic, no undefined
+    behaviour, no read outside the event, and no unbounded time or memory.
 
     Raises:
         PatternError: a pattern is invalid; the error names the rule. No
@@ -51,19 +90,31 @@ class Machine(_Handle):
     object is garbage collected.
     """
 
-    def __init__(self, rules: Union[Mapping[str, Json], Iterable[tuple[str, Json]]]) -> None:
+    def __init__(
+        self,
+        rules: Union[Mapping[str, Json], Iterable[tuple[str, Json]]],
+        *,
+        trusted_input: bool = False,
+    ) -> None:
+        self._setup(trusted_input)
+        # Adding the rules in name order makes rule indexes follow name order
+        # (checked in _adopt), so ascending match indexes are sorted names.
+        prepared = _prepare_rules(rules)
+        prepared.sort(key=lambda item: item[0])
+        self._adopt(_builder_from(prepared, self._trusted))
+
+    def _setup(self, trusted_input: bool) -> None:
         self._ptr: Any = None
         self._closing = False
         self._users = 0
         self._lock = threading.Lock()
         self._local = threading.local()
         self._states: "weakref.WeakSet[_ThreadState]" = weakref.WeakSet()
+        self._trusted = bool(trusted_input)
 
-        # Adding the rules in name order makes rule indexes follow name order
-        # (checked below), so ascending match indexes are sorted names.
-        prepared = _prepare_rules(rules)
-        prepared.sort(key=lambda item: item[0])
-        builder = _builder_from(prepared)
+    def _adopt(self, builder: Any) -> None:
+        """Builds the machine from ``builder`` (consumed) and reads its rule
+        names, in index order."""
         mout = ffi.new("evm_machine **")
         status = lib.evm_builder_build(builder, mout)  # consumes the builder
         if status != _OK:
@@ -84,29 +135,53 @@ class Machine(_Handle):
             names.append(ffi.unpack(ptr_out[0], len_out[0]).decode("utf-8", "surrogatepass"))
         self._names: tuple[str, ...] = tuple(names)
         self._names_sorted = list(self._names) == sorted(self._names)
+        self._index = {name: i for i, name in enumerate(names)}
 
     @classmethod
-    def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "Machine":
+    def from_file(
+        cls, path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"], *, trusted_input: bool = False
+    ) -> "Machine":
         """Compiles the rules of a JSON file ``{"rule name": pattern, ...}``.
 
-        Each pattern is a JSON object, or a JSON string holding the pattern
-        text (the format of ``evmatch match --rules``). Object patterns are
-        handed to the library as the exact text of the file, so number
-        spellings are kept.
+        The file is read by the library's rules-file reader, the one of
+        ``evmatch match --rules`` (``evm_builder_add_rules_json``). Each
+        pattern is a JSON object, or a JSON string holding the pattern text.
+        Object patterns are compiled from the exact text of the file, so
+        number spellings are kept. A rule name given twice keeps its last
+        pattern, as a JSON object keeps its last member (unlike the
+        constructor's pairs, which OR). A UTF-8 byte order mark is skipped.
+
+        Args:
+            path: the file.
+            trusted_input: as for :class:`Machine`.
 
         Raises:
             OSError: the file cannot be read.
-            ValueError: the file is not UTF-8 or not a JSON object.
-            PatternError: a pattern is invalid.
+            RulesFileError: the file is not UTF-8 JSON, or not an object of
+                patterns; with ``.file``, ``.line`` and ``.column``
+                (``str()`` starts ``FILE:LINE:COLUMN:``, as the command-line
+                tool prints).
+            PatternError: the first invalid pattern in file order, with
+                ``.rule`` and the place in the file (``.file``, ``.line``,
+                ``.column``, ``.offset``).
         """
         with open(path, "rb") as f:
             data = f.read()
-        try:
-            text = data.decode("utf-8-sig")
-            rules = _raw_rules(text)
-        except ValueError as e:
-            raise ValueError(f"{os.fspath(path)}: {e}") from None
-        return cls(rules)
+        return cls._from_rules_json(data, trusted_input, os.fsdecode(path))
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes, bytearray, memoryview], *, trusted_input: bool = False) -> "Machine":
+        """Compiles the rules of a rules file's text, ``{"rule name":
+        pattern, ...}`` (``str``, or UTF-8 bytes): as :meth:`from_file`,
+        with ``"<rules>"`` as the file name in errors."""
+        return cls._from_rules_json(_rules_text(text), trusted_input, "<rules>")
+
+    @classmethod
+    def _from_rules_json(cls, data: Any, trusted_input: bool, file: str) -> "Machine":
+        m = cls.__new__(cls)
+        m._setup(trusted_input)
+        m._adopt(_builder_from_json(data, m._trusted, file))
+        return m
 
     # -- lifetime ---------------------------------------------------------
 
@@ -119,6 +194,12 @@ class Machine(_Handle):
         return self
 
     # -- introspection ----------------------------------------------------
+
+    @property
+    def trusted_input(self) -> bool:
+        """Whether the machine matches in trusted-input mode (see the class
+        docstring for the contract)."""
+        return self._trusted
 
     @property
     def rule_names(self) -> list[str]:
@@ -189,10 +270,10 @@ class Machine(_Handle):
                     ptr, st.scratch, data, len(data), st.ids, len(self._names), st.n_out, st.err_out
                 )
             else:
-                buf = _from_buffer(_u8_array, data)
-                status = lib.evm_match(
-                    ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
-                )
+                with _from_buffer(_u8_array, data) as buf:
+                    status = lib.evm_match(
+                        ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
+                    )
             if status == _OK:
                 n = st.n_out[0]
                 if not n:
@@ -218,74 +299,388 @@ class Machine(_Handle):
 
     @overload
     def matches_many(
+        self, events: Iterable[Json], *, errors: Literal["null"]
+    ) -> list[Optional[list[str]]]: ...
+
+    @overload
+    def matches_many(
         self, events: Iterable[Json], *, errors: Literal["return"]
     ) -> list[Union[list[str], EventError]]: ...
 
     def matches_many(self, events: Iterable[Json], *, errors: str = "raise") -> list[Any]:
         """Matches a batch of events in one call into the library.
 
-        Returns one sorted list of rule names per event, in order. ``bytes``
-        (and other buffers) are read in place, not copied; ``str`` and
-        mappings are encoded first.
+        Returns one sorted list of rule names per event, in order. ``str``
+        events are encoded and mappings serialised first; then the events
+        are handed to the library with the GIL released: when they are
+        small (2 kB or less on average), joined into buffers of about
+        256 kB, one ``evm_match_batch_offsets64`` call each; else as
+        pointers into each event, one ``evm_match_batch`` call.
 
         Args:
-            events: the events, each as for :meth:`matches`.
+            events: the events, each as for :meth:`matches` (``bytes``,
+                ``bytearray``, any other buffer such as ``memoryview``,
+                ``str`` or a mapping).
             errors: what to do with an event that is not a JSON object:
                 ``"raise"`` (default) raises :class:`EventError` for the
                 first such event, with its position in ``.index``;
                 ``"return"`` puts the :class:`EventError` in that event's
-                place in the result instead of a list.
+                place in the result instead of a list; ``"null"`` puts
+                ``None`` there. The other events are matched either way.
 
         Raises:
             EventError: with ``errors="raise"``, for the first invalid event.
             TypeError: an event has an unsupported type.
-            ValueError: ``errors`` is neither ``"raise"`` nor ``"return"``,
-                or the machine is closed.
+            ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
+                ``"null"``, or the machine is closed.
         """
-        if errors not in ("raise", "return"):
-            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        _check_errors(errors)
         if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
             raise TypeError("matches_many takes an iterable of events; use matches() for one event")
-        # A list of our own: the bytes objects must stay alive while the GIL
-        # is released, even if another thread changes the caller's list.
-        bufs = list(events)
+        bufs: list[Any] = list(events)
         n = len(bufs)
         if n == 0:
             return []
-        out = _Outputs(n)
-        conversion_errors: dict[int, EventError] = {}
+        conversion_errors = _flatten_events(bufs)
+        mean = _mean_size(bufs)
 
         ptr = self._acquire()
         try:
             st = self._state()
-            _reserve(st, n)
-            status = _call_records(ptr, st, bufs, out)
-            if status is None:
-                status, conversion_errors = _call_pointers(ptr, st, bufs, out, errors)
-            if status != _OK:
-                raise _status_error("evm_match_batch", status)
-            ids = _take_ids(st, out)
-
-            details: dict[int, EventError] = {}
-            for i in _refused(out):
-                if i in conversion_errors:
-                    details[i] = conversion_errors[i]
-                else:
-                    details[i] = self._event_error(ptr, st, bufs[i], i)
-                if errors == "raise":
-                    raise details[i]
+            if mean > JOIN_MEAN_LIMIT:
+                out = _Outputs(n)
+                _reserve(st, n)
+                with _Pointers(bufs) as events_c:
+                    status = _call_pointers(ptr, st, events_c, out)
+                if status != _OK:
+                    raise _status_error("evm_match_batch", status)
+                return self._finish_part(ptr, st, out, errors, conversion_errors, bufs, 0)
+            # Joined in parts of about JOIN_PART_BYTES: each part is still
+            # in the CPU cache when the library reads it.
+            step = max(1, int(JOIN_PART_BYTES // max(mean, 1)))
+            _reserve(st, min(step, n))
+            result: list[Any] = []
+            out = _Outputs(min(step, n))  # reused: results are built before the next call
+            for lo in range(0, n, step):
+                part = bufs[lo : lo + step]
+                if len(part) != out.n:
+                    out = _Outputs(len(part))
+                data = b"".join(part)
+                offsets = _offsets(part)
+                status = _call_offsets(ptr, st, data, len(data), offsets, True, ffi.NULL, 0, out)
+                if status != _OK:
+                    raise _status_error("evm_match_batch_offsets64", status)
+                result += self._finish_part(ptr, st, out, errors, conversion_errors, bufs, lo)
+            return result
         finally:
             self._release()
 
+    def _finish_part(
+        self, ptr: Any, st: _ThreadState, out: _Outputs, errors: str,
+        known: Mapping[int, EventError], bufs: list[Any], base: int,
+    ) -> list[Any]:
+        """The results of a batch call over ``bufs[base : base + out.n]``."""
+        ids = _take_ids(st, out)
+        details = self._refused_details(ptr, st, out, errors, known, lambda i: bufs[base + i], base=base)
+        return self._finish(ids, out, details)
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[False] = False
+    ) -> list[list[str]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[False] = False
+    ) -> list[Optional[list[str]]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[False] = False
+    ) -> list[Union[list[str], EventError]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[True]
+    ) -> tuple[list[list[str]], list[int]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[True]
+    ) -> tuple[list[Optional[list[str]]], list[int]]: ...
+
+    @overload
+    def matches_lines(
+        self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[True]
+    ) -> tuple[list[Union[list[str], EventError]], list[int]]: ...
+
+    def matches_lines(self, buffer: Any, *, errors: str = "raise", with_lines: bool = False) -> Any:
+        """Matches the events of a JSON Lines buffer in one call into the
+        library (``evm_match_lines``), reading them in place: no copy, and
+        the GIL is released during the call.
+
+        Lines end at ``\\n`` (a last line without one counts); an event is
+        its line without the ``\\n`` and without a ``\\r`` just before it.
+        Lines holding only white space are skipped, as ``evmatch match``
+        skips them. Returns one sorted list of rule names per event, in
+        buffer order (the i-th non-blank line is the i-th result).
+
+        Args:
+            buffer: the JSON Lines text: ``bytes``, ``bytearray``,
+                ``memoryview``, ``mmap.mmap`` or any other object with the
+                buffer protocol (C-contiguous), read in place and not
+                changed during the call; a ``str`` is encoded first (a copy).
+            errors: what to do with a line that is not a JSON object:
+                ``"raise"`` (default) raises :class:`EventError` for the
+                first one (``.index`` its event index, ``.line`` its line
+                number from 1, blank lines counted, ``.offset`` the byte
+                offset within the line); ``"return"`` puts that
+                :class:`EventError` in its place in the result;
+                ``"null"`` puts ``None`` there. The other lines are
+                matched either way.
+            with_lines: return ``(results, lines)``, ``lines[i]`` being the
+                line number (from 1, blank lines counted) of the i-th result.
+
+        Raises:
+            EventError: with ``errors="raise"``, for the first invalid line.
+            TypeError: ``buffer`` has no buffer protocol.
+            ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
+                ``"null"``, or the machine is closed.
+        """
+        _check_errors(errors)
+        if isinstance(buffer, str):
+            buffer = buffer.encode("utf-8", "surrogatepass")
+        try:
+            view = memoryview(buffer)
+        except TypeError:
+            raise TypeError(f"matches_lines takes a buffer (bytes, memoryview, mmap), not {type(buffer).__name__}") from None
+        with view:
+            if not view.c_contiguous:
+                raise TypeError("matches_lines takes a C-contiguous buffer")
+            if view.format != "B" or view.ndim != 1:
+                view = view.cast("B")
+            with _from_buffer(_u8_array, view) as data:
+                size = len(data)
+                ptr = self._acquire()
+                try:
+                    st = self._state()
+                    status, out = _call_lines(ptr, st, data, size)
+                    if status != _OK:
+                        raise _status_error("evm_match_lines", status)
+                    ids = _take_ids(st, out)
+                    spans = out.spans
+                    details = self._refused_details(
+                        ptr, st, out, errors, {},
+                        lambda i: ffi.buffer(data + spans[i].start, spans[i].end - spans[i].start)[:],
+                        lambda i: int(spans[i].line),
+                    )
+                finally:
+                    self._release()
+        result = self._finish(ids, out, details)
+        if not with_lines:
+            return result
+        n = out.n
+        lines = memoryview(ffi.buffer(out.spans, n * ffi.sizeof("evm_line_span"))).cast(_SIZE_CODE)[0::3].tolist()
+        return result, lines
+
+    def matches_arrow(self, array: Any, *, errors: str = "raise") -> Any:
+        """Matches the events of an Arrow array of strings or binaries,
+        read in place: one ``evm_match_batch_offsets32/64`` call per chunk
+        (with the GIL released), given the array's own buffers and validity
+        bitmap. Needs pyarrow (``pip install "evmatch[arrow]"``).
+
+        Returns a ``pyarrow.ListArray`` of type ``list<string>``: row ``i``
+        holds the sorted names of the rules matching event ``i``, and is
+        null where the input row is null. The result has the input's
+        length and order (a chunked input gives one array, its chunks
+        concatenated), so it can be added as a column next to the events,
+        for example in a Spark ``mapInArrow`` function, per record batch::
+
+            batch.append_column("matches", machine.matches_arrow(batch.column("event")))
+
+        Args:
+            array: a ``pyarrow.Array`` or ``pyarrow.ChunkedArray`` of type
+                ``string``, ``large_string``, ``binary`` or ``large_binary``
+                (or ``string_view`` / ``binary_view``, copied to a large
+                array first), or any object with ``__arrow_c_array__`` or
+                ``__arrow_c_stream__`` (Polars, DuckDB, ...: imported by
+                pyarrow). A table or record batch of one column stands for
+                that column.
+            errors: what to do with a row that is not a JSON object:
+                ``"raise"`` (default) raises :class:`EventError` for the
+                first such row (``.index`` its position in the whole
+                input); ``"null"`` makes its result null, like a null
+                input row (``pyarrow.compute.is_null(array)`` tells them
+                apart), and the other rows are answered.
+
+        Raises:
+            ImportError: pyarrow is not installed.
+            TypeError: not an Arrow array of strings or binaries.
+            ValueError: a malformed array (offsets out of range or
+                decreasing, buffers too small or misaligned), or ``errors``
+                is neither ``"raise"`` nor ``"null"``, or the machine is
+                closed.
+            EventError: with ``errors="raise"``, for the first invalid row.
+        """
+        if errors not in ("raise", "null"):
+            raise ValueError(f"errors must be 'raise' or 'null' for Arrow results, not {errors!r}")
+        pa = _arrow.pyarrow()
+        names, ranks = self._arrow_names(pa)
+        results = []
+        start = 0
+        for array_chunk in _arrow.chunks(pa, array):
+            results.append(self._match_arrow_chunk(pa, array_chunk, names, ranks, errors, start))
+            start += len(array_chunk)
+        if not results:
+            return pa.array([], pa.list_(pa.string()))
+        return results[0] if len(results) == 1 else pa.concat_arrays(results)
+
+    def _arrow_names(self, pa: Any) -> tuple[Any, Any]:
+        """The rule names as a pyarrow array by id, or sorted with the rank
+        of each id when ids do not follow name order (made once)."""
+        cached: Optional[tuple[Any, Any]] = getattr(self, "_arrow_cache", None)
+        if cached is None:
+            if self._names_sorted:
+                cached = (pa.array(self._names, pa.string()), None)
+            else:
+                order = sorted(range(len(self._names)), key=self._names.__getitem__)
+                rank = [0] * len(order)
+                for place, i in enumerate(order):
+                    rank[i] = place
+                cached = (pa.array(sorted(self._names), pa.string()), pa.array(rank, pa.uint32()))
+            self._arrow_cache = cached
+        return cached
+
+    def _match_arrow_chunk(self, pa: Any, array: Any, names: Any, ranks: Any, errors: str, start: int) -> Any:
+        chunk = _arrow.Chunk(pa, array)
+        n = chunk.n
+        if n == 0 or chunk.all_null:
+            chunk.release()
+            return pa.nulls(n, pa.list_(pa.string()))
+        out = _Outputs(n)
+        try:
+            ptr = self._acquire()
+            try:
+                st = self._state()
+                _reserve(st, n)
+                status = _call_offsets(
+                    ptr, st, chunk.data, chunk.size, chunk.offsets, chunk.wide,
+                    chunk.validity, chunk.validity_offset, out,
+                )
+                if status == _INVALID_ARGUMENT:
+                    raise ValueError(
+                        "malformed Arrow array: offsets out of range or decreasing "
+                        "(refused by evm_match_batch_offsets)"
+                    )
+                if status != _OK:
+                    raise _status_error("evm_match_batch_offsets", status)
+                id_bytes = _take_id_bytes(st, out)
+                error_at: Callable[[int], BaseException] = lambda i: self._event_error(
+                    ptr, st, chunk.array[i].as_buffer(), start + i
+                )
+                return _arrow.list_array(
+                    pa, names, ranks, n, id_bytes, out.offsets, out.status_out if _any_refused(out) else None,
+                    errors, error_at,
+                )
+            finally:
+                self._release()
+        finally:
+            chunk.release()
+
+    def explain(self, rule: str, event: Json) -> Explanation:
+        """Why rule ``rule`` matches ``event`` or does not: for each ``$or``
+        branch and each of its fields, the event's values at the field's
+        path, where they are, and which element of the pattern's leaf each
+        satisfies; fields that are absent; array-consistency conflicts. The
+        verdict is the matcher's own: ``m.explain(r, e).matched == (r in
+        m.matches(e))``.
+
+        Explaining allocates and is far slower than matching (two library
+        calls, ``evm_explain`` and ``evm_explain_tree``, and a JSON parse):
+        it is for debugging. Output is bounded (at most 64 values per
+        field, 256 bytes of text per value).
+
+        Args:
+            rule: the rule's name.
+            event: as for :meth:`matches`.
+
+        Returns:
+            An :class:`Explanation`: ``.matched``, ``.branches``,
+            ``.to_dict()`` (the JSON form) and ``str()`` (a readable tree).
+
+        Raises:
+            UnknownRuleError: no rule has this name (a ``KeyError``).
+            EventError: the event is invalid (the error :meth:`matches`
+                gives).
+            TypeError: the event has another type.
+            ValueError: the machine is closed.
+        """
+        index = self._index.get(rule) if isinstance(rule, str) else None
+        if index is None:
+            if not isinstance(rule, str):
+                raise TypeError(f"a rule name must be a str, not {type(rule).__name__}")
+            raise UnknownRuleError(rule)
+        data = _event_bytes(event)
+        ptr = self._acquire()
+        try:
+            with _from_buffer(_u8_array, data) as buf:
+                return _explain.explain(ptr, index, buf, len(buf))
+        finally:
+            self._release()
+
+    def _refused_details(
+        self,
+        ptr: Any,
+        st: _ThreadState,
+        out: _Outputs,
+        errors: str,
+        known: Mapping[int, EventError],
+        event_at: Callable[[int], Any],
+        line_at: Optional[Callable[[int], int]] = None,
+        base: int = 0,
+    ) -> dict[int, Optional[EventError]]:
+        """The errors of the events a batch call refused (status not
+        EVM_OK), by index in the call: from ``known`` (by index in the
+        whole batch, the call's events starting at ``base``), else from
+        ``evm_match`` on ``event_at(i)``; None for each with
+        ``errors="null"`` (details are not looked up then). With
+        ``errors="raise"`` the first is raised."""
+        details: dict[int, Optional[EventError]] = {}
+        for i in _refused(out):
+            if errors == "null":
+                details[i] = None
+                continue
+            line = line_at(i) if line_at is not None else None
+            error = known.get(base + i) or self._event_error(ptr, st, event_at(i), base + i, line)
+            if errors == "raise":
+                raise error
+            details[i] = error
+        return details
+
+    def _finish(self, ids: list[int], out: _Outputs, details: Mapping[int, Optional[EventError]]) -> list[Any]:
+        """The result lists of a batch call, the refused events' places
+        taken by their details."""
         result = _results(self._names, self._names_sorted, ids, out)
         for i, error in details.items():
             result[i] = error
         return result
 
-    def _event_error(self, ptr: Any, st: _ThreadState, data: Any, index: int) -> EventError:
-        """The details of an event that evm_match_batch refused."""
-        buf = _from_buffer(_u8_array, data)
-        status = lib.evm_match(ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out)
+    def _event_error(
+        self, ptr: Any, st: _ThreadState, data: Any, index: int, line: Optional[int] = None
+    ) -> EventError:
+        """The details of an event that a batch call refused."""
+        with _from_buffer(_u8_array, data) as buf:
+            status = lib.evm_match(
+                ptr, st.scratch, buf, len(buf), st.ids, len(self._names), st.n_out, st.err_out
+            )
         if status == _EVENT_ERROR:
-            return _take_event_error(st.err_out[0], index)
-        return EventError("event refused by evm_match_batch", index=index)
+            return _take_event_error(st.err_out[0], index, line)
+        return EventError("event refused by the batch call", index=index, line=line)
+
+
+_ERRORS = ("raise", "return", "null")
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in _ERRORS:
+        raise ValueError(f"errors must be 'raise', 'return' or 'null', not {errors!r}")
