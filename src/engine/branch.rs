@@ -16,6 +16,7 @@ use smallvec::SmallVec;
 
 use crate::arch::prefetch;
 use crate::pattern::Matcher;
+use crate::util::hash::bytes_eq;
 use crate::util::ids::{BranchId, FieldId, RuleId};
 use crate::util::key::{key_heap, Key};
 
@@ -83,14 +84,20 @@ impl InlineTest {
 
     /// What `Matcher::matches` answers for a value (`Some` bytes of a
     /// string; `None` for any other kind).
+    ///
+    /// Operands and values are short: the comparisons are inline word
+    /// compares ([`bytes_eq`]), not calls to `memcmp`.
     #[inline]
     pub(super) fn matches(&self, v: Option<&[u8]>) -> bool {
         match (self, v) {
-            (InlineTest::Equals(k), Some(e)) => k[..] == *e,
-            (InlineTest::NotEquals(k), Some(e)) => k[..] != *e,
+            (InlineTest::Equals(k), Some(e)) => bytes_eq(k, e),
+            (InlineTest::NotEquals(k), Some(e)) => !bytes_eq(k, e),
             (InlineTest::NotEquals(_), None) => true,
-            (InlineTest::Prefix(k), Some(e)) => e.starts_with(k),
-            (InlineTest::Suffix(k), Some(e)) => e.ends_with(k),
+            (InlineTest::Prefix(k), Some(e)) => e.get(..k.len()).is_some_and(|p| bytes_eq(k, p)),
+            (InlineTest::Suffix(k), Some(e)) => e
+                .len()
+                .checked_sub(k.len())
+                .is_some_and(|at| bytes_eq(k, &e[at..])),
             _ => false,
         }
     }

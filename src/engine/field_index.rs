@@ -219,8 +219,6 @@ impl FieldIndex {
                     return;
                 }
                 if self.wants_fold {
-                    // The scanner validated the bytes as UTF-8.
-                    let s = std::str::from_utf8(bytes).unwrap_or_default();
                     // Only the first and last `max_fold` bytes of the fold
                     // matter, and a value much longer than every operand
                     // cannot equal one (an accepted value is at most a few
@@ -228,7 +226,16 @@ impl FieldIndex {
                     // whole.
                     fold.clear();
                     let (prefix, suffix) = (&self.folded_prefix, &self.folded_suffix);
-                    if s.len() <= 4 * self.max_fold + 8 {
+                    let short = bytes.len() <= 4 * self.max_fold + 8;
+                    // ASCII (most values) folds byte by byte; the rest is
+                    // UTF-8, which the scanner validated.
+                    let s = if short && bytes.is_ascii() {
+                        fold.extend(bytes.iter().map(u8::to_ascii_lowercase));
+                        ""
+                    } else {
+                        std::str::from_utf8(bytes).unwrap_or_default()
+                    };
+                    if short {
                         fold_into(s, fold);
                         if let Some(h) = self.folded_equals.may_hold(&fold[..]) {
                             later.push(field, IndexTable::FoldedEquals, h, fold);
