@@ -158,7 +158,7 @@ def with_matches(
     names of the rules that match each row's event.
 
     Args:
-        df: a Spark DataFrame (classic or Spark Connect).
+        df: a Spark DataFrame.
         column: the name of a top-level ``string`` or ``binary`` column
             holding one event (JSON text) per row.
         rules: a mapping of rule names to patterns (each a ``dict`` or the
