@@ -30,21 +30,10 @@ if ! [ "$major" -ge 17 ] 2>/dev/null; then
     exit 1
 fi
 
-python="${PYTHON:-python3}"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/evmatch-spark.XXXXXX")"
-cleanup() {
-    if [ "${EVMATCH_KEEP_VENV:-0}" = 1 ]; then
-        echo "(venv kept in $tmp/venv)"
-    else
-        rm -rf "$tmp"
-    fi
-}
-trap cleanup EXIT
-
-echo "== python venv ($("$python" --version 2>&1)) in $tmp/venv; $java_version"
-"$python" -m venv "$tmp/venv"
-venv_py="$tmp/venv/bin/python"
-"$venv_py" -m pip install --quiet --upgrade pip
+# shellcheck source=scripts/venv.sh
+. "$root/bindings/python/scripts/venv.sh"
+venv_create evmatch-spark
+echo "== $java_version"
 
 # pyspark below 5: a later major version may need a newer Java than the
 # 17 that CI installs.
@@ -56,17 +45,6 @@ if ! "$venv_py" -c "import pyspark; print('pyspark', pyspark.__version__)"; then
 fi
 
 echo "== pytest bindings/python/tests/test_spark.py"
-# From outside the source tree, so that `import evmatch` finds the
-# installed package; Spark's Python workers run the venv's interpreter.
-cd "$tmp"
-set +e
-EVMATCH_SPARK_REQUIRED=1 PYSPARK_PYTHON="$venv_py" PYSPARK_DRIVER_PYTHON="$venv_py" \
-    nice -n 10 "$venv_py" -m pytest -q -p no:cacheprovider --rootdir "$root/bindings/python" \
+# Spark's Python workers run the venv's interpreter.
+venv_pytest EVMATCH_SPARK_REQUIRED=1 PYSPARK_PYTHON="$venv_py" PYSPARK_DRIVER_PYTHON="$venv_py" -- \
     "$root/bindings/python/tests/test_spark.py" "$@"
-status=$?
-set -e
-if [ "$status" = 5 ]; then
-    echo "pytest collected no tests: failing" >&2
-    exit 1
-fi
-exit "$status"

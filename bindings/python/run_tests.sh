@@ -12,36 +12,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
-python="${PYTHON:-python3}"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/evmatch-py.XXXXXX")"
-cleanup() {
-    if [ "${EVMATCH_KEEP_VENV:-0}" = 1 ]; then
-        echo "(venv kept in $tmp/venv)"
-    else
-        rm -rf "$tmp"
-    fi
-}
-trap cleanup EXIT
-
-echo "== python venv ($("$python" --version 2>&1)) in $tmp/venv"
-"$python" -m venv "$tmp/venv"
-venv_py="$tmp/venv/bin/python"
-"$venv_py" -m pip install --quiet --upgrade pip
+# shellcheck source=scripts/venv.sh
+. "$root/bindings/python/scripts/venv.sh"
+venv_create evmatch-py
 
 echo "== pip install ./bindings/python[arrow] pytest"
 nice -n 10 "$venv_py" -m pip install --quiet "./bindings/python[arrow]" pytest
 
 echo "== pytest bindings/python/tests"
-# Run from outside the source tree so `import evmatch` finds the installed
-# package (with its bundled library), not bindings/python/src.
-cd "$tmp"
-set +e
-nice -n 10 "$venv_py" -m pytest -q -p no:cacheprovider --rootdir "$root/bindings/python" \
-    "$root/bindings/python/tests" "$@"
-status=$?
-set -e
-if [ "$status" = 5 ]; then
-    echo "pytest collected no tests: failing" >&2
-    exit 1
-fi
-exit "$status"
+venv_pytest -- "$root/bindings/python/tests" "$@"

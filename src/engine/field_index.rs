@@ -50,13 +50,7 @@ pub(super) fn anchor_cost(m: &Matcher) -> Option<u32> {
     Some(match m {
         Matcher::Exact(_) | Matcher::Number { .. } | Matcher::Literal(_) => 1,
         Matcher::Ip(r) => {
-            let common = r
-                .bottom
-                .iter()
-                .zip(&r.top)
-                .take_while(|(a, b)| a == b)
-                .count();
-            if common == 0 {
+            if r.shared_prefix().is_empty() {
                 return None;
             }
             2
@@ -183,15 +177,7 @@ impl FieldIndex {
                     Arc::make_mut(&mut self.numeric).remove(branch);
                 }
             }
-            Matcher::Ip(r) => {
-                let common = r
-                    .bottom
-                    .iter()
-                    .zip(&r.top)
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                edit(&mut self.ip, &r.bottom[..common]);
-            }
+            Matcher::Ip(r) => edit(&mut self.ip, r.shared_prefix()),
             _ => unreachable!("only indexable matchers anchor"),
         }
     }

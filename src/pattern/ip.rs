@@ -212,6 +212,18 @@ pub struct IpRange {
 }
 
 impl IpRange {
+    /// The hex digits every address in the range begins with: the bounds'
+    /// common prefix (empty when the range spans more than one first digit).
+    pub(crate) fn shared_prefix(&self) -> &[u8] {
+        let n = self
+            .bottom
+            .iter()
+            .zip(&self.top)
+            .take_while(|(a, b)| a == b)
+            .count();
+        &self.bottom[..n]
+    }
+
     /// A single address (an IP-looking string literal in a pattern).
     pub(crate) fn single(s: &str) -> Option<IpRange> {
         let digits = ip_nibbles(s.as_bytes())?;

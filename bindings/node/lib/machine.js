@@ -185,6 +185,26 @@ class Machine extends NativeHandle {
     return this.#text.write(text, 0, 'utf8');
   }
 
+  /**
+   * One event's bytes for a call: a Uint8Array's own bytes in place, or a
+   * string's (or an object's JSON text) encoded into the reusable text
+   * buffer. An empty event points at the text buffer, never at NULL.
+   * JSON.stringify may run user code (toJSON), so callers check again
+   * that the machine is open afterwards.
+   */
+  #eventBytes(event) {
+    if (utilTypes.isUint8Array(event)) {
+      const buf = ownBytes(event);
+      const len = viewLength(buf);
+      return [len === 0 ? this.#text : buf, len];
+    }
+    checkEvent(event, 'an event');
+    const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
+    if (!text.isWellFormed()) throw illFormedEvent(text);
+    const len = this.#encode(text);
+    return [this.#text, len];
+  }
+
   /** Details of an event the engine refused. */
   #eventError(state, buf, len, index, line) {
     const errOut = [null];
@@ -215,21 +235,9 @@ class Machine extends NativeHandle {
    */
   matches(event) {
     openState(this);
-    let buf;
-    let len;
-    if (utilTypes.isUint8Array(event)) {
-      buf = ownBytes(event);
-      len = viewLength(buf);
-    } else {
-      checkEvent(event, 'an event');
-      const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
-      if (!text.isWellFormed()) throw illFormedEvent(text);
-      len = this.#encode(text);
-      buf = this.#text;
-    }
+    const [buf, len] = this.#eventBytes(event);
     // Again: JSON.stringify may have run user code (toJSON) that closed it.
     const state = openState(this);
-    if (len === 0) buf = this.#text; // a real pointer, not NULL
     const count = this.#count;
     let status = ffi.match(
       state.handle,
@@ -478,21 +486,9 @@ class Machine extends NativeHandle {
     if (index === undefined) {
       throw new RangeError(`evmatch: explain: the machine has no rule named ${JSON.stringify(rule)}`);
     }
-    let buf;
-    let len;
-    if (utilTypes.isUint8Array(event)) {
-      buf = ownBytes(event);
-      len = viewLength(buf);
-    } else {
-      checkEvent(event, 'an event');
-      const text = typeof event === 'string' ? event : stringifyEvent(event, 'the event');
-      if (!text.isWellFormed()) throw illFormedEvent(text);
-      len = this.#encode(text);
-      buf = this.#text;
-    }
+    const [buf, len] = this.#eventBytes(event);
     // JSON.stringify may have run user code (toJSON) that closed it.
     const state = openState(this);
-    buf = len === 0 ? this.#text : buf;
     const json = explainText(ffi.explain, 'evm_explain', state.handle, index, buf, len);
     const tree = explainText(ffi.explainTree, 'evm_explain_tree', state.handle, index, buf, len);
     const explanation = JSON.parse(json);
