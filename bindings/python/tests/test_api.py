@@ -484,7 +484,8 @@ def test_matches_many_as_json_lines_only_when_lines_are_the_events(m, monkeypatc
     events = [ev, b"{}", pretty, b"{}", b"{}"]
     assert m.matches_many(events) == [m.matches(e) for e in events]
     assert taken == [True, True, False]
-    # A part that join refuses (not bytes-like, past the sample) goes with offsets.
+    # A part that join refuses (not bytes-like, past the sample) is made
+    # flat, and goes as lines still.
     taken.clear()
     events = [b"{}"] * 200 + [7, ev]  # the sample: every third event
     with pytest.raises(TypeError):
@@ -492,7 +493,38 @@ def test_matches_many_as_json_lines_only_when_lines_are_the_events(m, monkeypatc
     taken.clear()
     events[200] = "{}"
     assert m.matches_many(events) == [[]] * 201 + [m.matches(ev)]
-    assert taken == [True] * 200
+    assert taken == [True] * 202
+    events[200] = {"a": float("nan")}
+    got = m.matches_many(events, errors="return")
+    assert isinstance(got[200], evmatch.EventError) and got[200].index == 200 and got[201] == m.matches(ev)
+
+
+def test_matches_many_reads_lists_and_tuples_in_place(m, monkeypatch):
+    """Lists and tuples are sliced part by part, never copied whole nor
+    changed; other iterables are read into a list first. A list that
+    changes size during the call (another thread, while the library
+    matches a part) is an error, not a wrong answer."""
+    ev = EVENT.encode()
+    events = [ev, "{}", {"source": "aws.ec2"}, b"nope", memoryview(b"{}")] * 100
+    before = list(events)
+    want = [m.matches(e) if e != b"nope" else None for e in events]
+    monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", 300)
+    for form in (events, tuple(events), iter(events), (e for e in events)):
+        assert m.matches_many(form, errors="null") == want
+    assert events == before and type(events[1]) is str
+    got = m.matches_many(events, errors="return")
+    assert got[3].index == 3 and got[498].index == 498 and got[498].kind == "syntax"
+
+    real = evmatch._batch._Parts.lines
+
+    def shrink(self, *args):
+        if events:
+            events.pop()
+        return real(self, *args)
+
+    monkeypatch.setattr(evmatch._batch._Parts, "lines", shrink)
+    with pytest.raises(RuntimeError, match="changed size"):
+        m.matches_many(events)
 
 
 def array_event():

@@ -313,49 +313,72 @@ class _Parts:
         return True
 
 
-def _call_events(ptr: Any, st: _ThreadState, bufs: list[Any]) -> tuple[_Parts, dict[int, EventError]]:
-    """Matches the events of ``bufs`` (the caller's own copy, made flat in
-    place where needed: see :func:`_flatten_events`), in parts. Returns the
-    outputs and the errors of events that could not be serialised, by
-    index.
+def _call_events(
+    ptr: Any, st: _ThreadState, events: Sequence[Any]
+) -> tuple[_Parts, dict[int, EventError], Callable[[int], Any]]:
+    """Matches ``events`` (a list or tuple, read and never changed), in
+    parts. Returns the outputs, the errors of events that could not be
+    serialised (by index), and a function giving event ``i`` as matched (a
+    flat buffer, for the details of an event the library refused).
 
-    Small events go in parts of about JOIN_PART_BYTES, each joined just
-    before its call: as JSON Lines while the parts allow it (bytes-like
-    events without ``\\n``: the usual case, and no offsets to build), else
-    with offsets. Large events go as pointers, in one call.
+    Small events go in parts of about JOIN_PART_BYTES, each sliced from
+    ``events`` and joined just before its call (the slice is the part's own
+    list: a copy of the whole list first would read every event's header
+    from memory once more, about 50 ns an event on CityLots), made flat
+    first when it holds other objects than ``bytes`` and ``bytearray``
+    (:func:`_flatten_events`): as JSON Lines while the parts allow it (no
+    offsets to build), else with offsets. Large events go as pointers, in
+    one call.
+
+    Raises:
+        RuntimeError: ``events`` changed size during the call (another
+            thread, while the library matched a part).
     """
-    n = len(bufs)
+    n = len(events)
     known: dict[int, EventError] = {}
-    sample = bufs[:: max(1, n // 64)]
-    if not set(map(type, sample)) <= _FLAT:
-        known = _flatten_events(bufs)
-        sample = bufs[:: max(1, n // 64)]
+    sample = list(events[:: max(1, n // 64)])
+    flat = set(map(type, sample)) <= _FLAT
+    if not flat:
+        _flatten_events(sample)
     mean = sum(map(len, sample)) / len(sample)
     _reserve(st, min(n, 1 << 16))
     if mean > JOIN_MEAN_LIMIT:
-        known.update(_flatten_events(bufs))
+        bufs = list(events)
+        known = _flatten_events(bufs)
         out = _Parts(n, 1)
-        with _Pointers(bufs) as events:
-            out.pointers(ptr, st, events)
-        return out, known
+        with _Pointers(bufs) as pointers:
+            out.pointers(ptr, st, pointers)
+        return out, known, bufs.__getitem__
     step = max(1, int(JOIN_PART_BYTES // max(mean, 1)))
     out = _Parts(n, -(-n // step))
+    parts: list[Any] = []
     as_lines = True
     for first in range(0, n, step):
-        part = bufs[first : first + step]
+        part: Any = events[first : first + step]
+        if len(part) != min(step, n - first):
+            raise RuntimeError("matches_many: the list of events changed size during the call")
+        if not flat:
+            part = list(part)
+            known.update(_flatten_events(part, first))
+        parts.append(part)
         if as_lines:
             try:
                 data = b"\n".join(part)
-            except (TypeError, BufferError):  # not all bytes-like
-                as_lines = False
-            else:
-                as_lines = out.lines(ptr, st, data, first, len(part))
+            except (TypeError, BufferError):  # not all bytes-like: past the sample
+                part = parts[-1] = list(part)
+                known.update(_flatten_events(part, first))
+                data = b"\n".join(part)
+            as_lines = out.lines(ptr, st, data, first, len(part))
             if as_lines:
                 continue
-        # From here on every part goes with offsets.
-        known.update(_flatten_events(bufs, first, first + len(part)))
-        out.joined(ptr, st, bufs[first : first + step], first)
-    return out, known
+        # From here on every part goes with offsets (of flat events).
+        if type(part) is not list:
+            part = parts[-1] = list(part)
+        known.update(_flatten_events(part, first))
+        out.joined(ptr, st, part, first)
+    if len(events) != n:
+        raise RuntimeError("matches_many: the list of events changed size during the call")
+    return out, known, lambda i: parts[i // step][i % step]
 
 
 def _take_ids(st: _ThreadState, total: int, small: bool) -> Sequence[int]:
@@ -584,8 +607,10 @@ class _Batch:
         counts = _counts(self.offsets, self.segments, len(singles) < 256)
         takers: Any = _Takers(iter(self.ids), singles, sets)
         if isinstance(counts, bytes):
-            # A list: indexed faster than a dict subclass.
-            takers = [takers[c] for c in range(_max_count(counts) + 1)]
+            # A list, indexed faster than a dict subclass: up to the largest
+            # count (up to the number of rules when that is small).
+            top = len(singles) if len(singles) <= 8 else _max_count(counts)
+            takers = [takers[c] for c in range(top + 1)]
         return map(next, map(takers.__getitem__, counts))
 
     @property

@@ -326,20 +326,26 @@ class Machine(_Handle):
             TypeError: an event has an unsupported type.
             ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
                 ``"null"``, or the machine is closed.
+            RuntimeError: ``events`` is a list that another thread changed
+                in size during the call (a list or tuple is read part by
+                part, in place; other iterables are read into a list
+                first).
         """
         _check_errors(errors)
         if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
             raise TypeError("matches_many takes an iterable of events; use matches() for one event")
-        bufs: list[Any] = list(events)  # our own list: the events stay alive during the calls
-        n = len(bufs)
+        # Lists and tuples are read in place (see _call_events); other
+        # iterables are read into a list first.
+        seq: Any = events if type(events) in (list, tuple) else list(events)
+        n = len(seq)
         if n == 0:
             return []
         ptr = self._acquire()
         try:
             st = self._state()
-            out, known = _call_events(ptr, st, bufs)
+            out, known, event_at = _call_events(ptr, st, seq)
             batch = _Batch(n, _take_ids(st, out.used, len(self._names) < 256), out.offsets, out.segments)
-            details = self._refused_details(ptr, st, out.status_out, n, errors, known, bufs.__getitem__)
+            details = self._refused_details(ptr, st, out.status_out, n, errors, known, event_at)
         finally:
             self._release()
         result: list[Any] = _name_lists(self._names, self._singles, batch)

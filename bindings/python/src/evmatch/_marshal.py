@@ -114,24 +114,23 @@ def _flat_event(event: Any, index: int) -> Any:
     return view
 
 
-def _flatten_events(bufs: list[Any], first: int = 0, last: Optional[int] = None) -> dict[int, EventError]:
-    """Makes the events ``bufs[first:last]`` (of the caller's own list) flat
-    byte buffers, in place (see :func:`_flat_event`). Returns the errors of
-    events that could not be serialised, by index; such an event is
-    replaced by ``b"null"``, which the library refuses as well, so that its
-    error takes its turn among the others in index order."""
+def _flatten_events(bufs: list[Any], base: int = 0) -> dict[int, EventError]:
+    """Makes every event of ``bufs`` (a list of the caller's own, events
+    ``base`` onwards of a batch) a flat byte buffer, in place (see
+    :func:`_flat_event`). Returns the errors of events that could not be
+    serialised, by index in the batch; such an event is replaced by
+    ``b"null"``, which the library refuses as well, so that its error takes
+    its turn among the others in index order."""
     conversion_errors: dict[int, EventError] = {}
-    last = len(bufs) if last is None else last
-    if set(map(type, bufs[first:last])) <= _FLAT:
+    if set(map(type, bufs)) <= _FLAT:
         return conversion_errors
-    for i in range(first, last):
-        e = bufs[i]
+    for i, e in enumerate(bufs):
         if type(e) in _FLAT:
             continue
         try:
-            bufs[i] = _flat_event(e, i)
+            bufs[i] = _flat_event(e, base + i)
         except EventError as err:
-            conversion_errors[i] = err
+            conversion_errors[base + i] = err
             bufs[i] = b"null"
     return conversion_errors
 
