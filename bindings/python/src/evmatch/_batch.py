@@ -358,14 +358,14 @@ def _call_events(
         if len(part) != min(step, n - first):
             raise RuntimeError("matches_many: the list of events changed size during the call")
         if not flat:
-            part = list(part)
+            part = list(part) if type(part) is not list else part
             known.update(_flatten_events(part, first))
         parts.append(part)
         if as_lines:
             try:
                 data = b"\n".join(part)
             except (TypeError, BufferError):  # not all bytes-like: past the sample
-                part = parts[-1] = list(part)
+                part = parts[-1] = list(part) if type(part) is not list else part
                 known.update(_flatten_events(part, first))
                 data = b"\n".join(part)
             as_lines = out.lines(ptr, st, data, first, len(part))
