@@ -441,6 +441,37 @@ def test_results_with_255_matches_an_event():
     assert m.matches_lines(b"\n".join(events)) == [tuple(m.rule_names), ()] * 30
 
 
+def test_batch_results_agree_with_matches_on_random_batches(monkeypatch):
+    """matches_many (in parts of several sizes) and matches_lines give each
+    event the answer of matches: machines of 1 to 300 rules (either side of
+    the paths that change at 9 and 256 rules), in name order or not, from
+    none to many matches per event, some events invalid."""
+    import random
+
+    rng = random.Random(7)
+    for rule_count in (1, 2, 5, 8, 9, 255, 256, 300):
+        names = [f"r{rng.randrange(10**6):06d}-{i}" for i in range(rule_count)]
+        rules = {
+            name: {"a": [rng.randrange(4)], "b": [{"exists": rng.random() < 0.5}]}
+            if rng.random() < 0.5 else {"a": [rng.randrange(4)]}
+            for name in names
+        }
+        shuffled = json.dumps(dict(rng.sample(list(rules.items()), len(rules))))
+        for m in (evmatch.Machine(rules), evmatch.Machine.from_json(shuffled)):
+            events: list = []
+            for _ in range(rng.choice([1, 3, 400])):
+                event = {"a": rng.randrange(5)}
+                if rng.random() < 0.5:
+                    event["b"] = 1
+                events.append(b"nope" if rng.random() < 0.05 else json.dumps(event).encode())
+            want = [None if e == b"nope" else m.matches(e) for e in events]
+            for part_bytes in (1, 50, 1 << 18):
+                monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", part_bytes)
+                assert m.matches_many(events, errors="null") == want, (rule_count, part_bytes)
+            lines = m.matches_lines(b"\n".join(events), errors="null")
+            assert lines == [None if w is None else tuple(w) for w in want], rule_count
+
+
 def test_matches_many_as_json_lines_only_when_lines_are_the_events(m, monkeypatch):
     """Parts of bytes-like events go to evm_match_lines joined with newlines
     (no offsets to build) when the lines turn out to be exactly the events;
