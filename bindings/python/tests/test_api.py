@@ -395,6 +395,175 @@ def test_matches_many_grows_its_buffer():
     assert m.matches_many(events[:2]) == [m.rule_names, []]
 
 
+def test_matches_many_dense_results_in_parts(monkeypatch):
+    """Many matches per event (the dense result path) over several parts,
+    with fewer and with more than 256 rules (ids and counts as bytes, or as
+    ints), rules out of name order, and the id buffer growing between parts."""
+    for size in (5, 300):
+        names = [f"r{i:03}" for i in range(size)]
+        rules = {name: {"a": [i % 3]} for i, name in enumerate(names)}
+        shuffled = "{" + ", ".join(f'"{n}": {json.dumps(rules[n])}' for n in reversed(names)) + "}"
+        for m in (evmatch.Machine(rules), evmatch.Machine.from_json(shuffled)):
+            events = [b'{"a": 0}', b'{"a": 1}', b'{"a": [0, 2]}', b'{"a": 9}', b"[]"] * 200
+            want = [m.matches(e) if e != b"[]" else None for e in events]
+            for part_bytes in (1, 40, 1000, 1 << 18):
+                monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", part_bytes)
+                got = m.matches_many(events, errors="null")
+                assert got == want, (size, part_bytes)
+                assert got[0] is not got[5]  # every event has a list of its own
+            lines = m.matches_lines(b"\n".join(events), errors="null")
+            assert lines == [None if w is None else tuple(w) for w in want]
+            # Events with the same matches share one tuple.
+            assert lines[0] is lines[5] and lines[1] is lines[6]
+
+
+def test_counts_from_offsets_at_c_speed():
+    """The per-event counts read from the low bytes of the offsets: right
+    across every wrap of the low byte, up to 255 matches an event."""
+    from evmatch import _batch
+
+    counts = [0, 255, 1, 0, 254, 2, 255, 255, 3, 0, 128] * 30
+    offsets = [0]
+    for c in counts:
+        offsets.append(offsets[-1] + c)
+    cdata = _ffi.ffi.new("size_t[]", [7, 7] + offsets)  # two entries before the segment
+    assert list(_batch._segment_counts(cdata, 2, len(counts))) == counts
+    assert _batch._max_count(bytes(counts)) == 255
+    for top in range(6):
+        assert _batch._max_count(bytes([0, top, 1] * 100)) == max(top, 1)
+    assert _batch._max_count(b"") == 0
+
+
+def test_results_with_255_matches_an_event():
+    m = evmatch.Machine({f"r{i:03}": {"a": [1]} for i in range(255)})
+    events = [b'{"a": 1}', b'{"a": 0}'] * 30
+    assert m.matches_many(events) == [m.rule_names, []] * 30
+    assert m.matches_lines(b"\n".join(events)) == [tuple(m.rule_names), ()] * 30
+
+
+def test_batch_results_agree_with_matches_on_random_batches(monkeypatch):
+    """matches_many (in parts of several sizes) and matches_lines give each
+    event the answer of matches: machines of 1 to 300 rules (either side of
+    the paths that change at 9 and 256 rules), in name order or not, from
+    none to many matches per event, some events invalid."""
+    import random
+
+    rng = random.Random(7)
+    for rule_count in (1, 2, 5, 8, 9, 255, 256, 300):
+        names = [f"r{rng.randrange(10**6):06d}-{i}" for i in range(rule_count)]
+        rules = {
+            name: {"a": [rng.randrange(4)], "b": [{"exists": rng.random() < 0.5}]}
+            if rng.random() < 0.5 else {"a": [rng.randrange(4)]}
+            for name in names
+        }
+        shuffled = json.dumps(dict(rng.sample(list(rules.items()), len(rules))))
+        for m in (evmatch.Machine(rules), evmatch.Machine.from_json(shuffled)):
+            events: list = []
+            for _ in range(rng.choice([1, 3, 400])):
+                event = {"a": rng.randrange(5)}
+                if rng.random() < 0.5:
+                    event["b"] = 1
+                events.append(b"nope" if rng.random() < 0.05 else json.dumps(event).encode())
+            want = [None if e == b"nope" else m.matches(e) for e in events]
+            for part_bytes in (1, 50, 1 << 18):
+                monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", part_bytes)
+                assert m.matches_many(events, errors="null") == want, (rule_count, part_bytes)
+            lines = m.matches_lines(b"\n".join(events), errors="null")
+            assert lines == [None if w is None else tuple(w) for w in want], rule_count
+
+
+def test_matches_many_as_json_lines_only_when_lines_are_the_events(m, monkeypatch):
+    """Parts of bytes-like events go to evm_match_lines joined with newlines
+    (no offsets to build) when the lines turn out to be exactly the events;
+    else, and from then on, with offsets. The answers are each event's own
+    either way."""
+    taken = []
+    real = evmatch._batch._Parts.lines
+    monkeypatch.setattr(evmatch._batch._Parts, "lines", lambda *a: taken.append(real(*a)) or taken[-1])
+    ev = EVENT.encode()
+    pretty = json.dumps(json.loads(EVENT), indent=2).encode()
+    as_lines = [
+        [ev, b"{}", b'{"source": "aws.ec2"}'], [b"{}\r", ev], [b"nope", b"[1]"],
+        [bytearray(ev), memoryview(b"{}"), memoryview(b"x{}")[1:], memoryview(b"{}").cast("c"), array_event()],
+        [ev, "{}", {"source": "aws.ec2"}], [{"a": float("nan")}, ev],  # serialised first
+    ]
+    with_offsets = [
+        [ev, pretty, b"{}"],  # a newline inside an event
+        [b"{}\n{}", b""],  # a newline and a blank event: as many lines as events
+        [b"{}", b""], [b"", b"{}"], [b" \t", ev], [b"\r", ev],  # blank events
+        [ev, b"{}\n"], [ev + b"\r\n", b"{}"], [b'{"a": 1}\n\n', b"{}"],
+        [b"{}", b"{}\r"],  # the last line ends before the data: taken for a newline
+    ]
+
+    def each(events):
+        out = []
+        for i, e in enumerate(events):
+            try:
+                out.append(m.matches(e if isinstance(e, (str, dict, bytes, memoryview)) else bytes(e)))
+            except evmatch.EventError as err:
+                out.append((i, err.message, err.offset))
+        return out
+
+    for events, lines in [(e, True) for e in as_lines] + [(e, False) for e in with_offsets]:
+        taken.clear()
+        got = m.matches_many(events, errors="return")
+        assert [g if isinstance(g, list) else (g.index, g.message, g.offset) for g in got] == each(events), events
+        assert taken == [lines], (events, taken)
+    # Per part: the parts before the first that cannot go as lines did.
+    monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", 1)
+    taken.clear()
+    events = [ev, b"{}", pretty, b"{}", b"{}"]
+    assert m.matches_many(events) == [m.matches(e) for e in events]
+    assert taken == [True, True, False]
+    # A part that join refuses (not bytes-like, past the sample) is made
+    # flat, and goes as lines still.
+    taken.clear()
+    events = [b"{}"] * 200 + [7, ev]  # the sample: every third event
+    with pytest.raises(TypeError):
+        m.matches_many(events)
+    taken.clear()
+    events[200] = "{}"
+    assert m.matches_many(events) == [[]] * 201 + [m.matches(ev)]
+    assert taken == [True] * 202
+    events[200] = {"a": float("nan")}
+    got = m.matches_many(events, errors="return")
+    assert isinstance(got[200], evmatch.EventError) and got[200].index == 200 and got[201] == m.matches(ev)
+
+
+def test_matches_many_reads_lists_and_tuples_in_place(m, monkeypatch):
+    """Lists and tuples are sliced part by part, never copied whole nor
+    changed; other iterables are read into a list first. A list that
+    changes size during the call (another thread, while the library
+    matches a part) is an error, not a wrong answer."""
+    ev = EVENT.encode()
+    events = [ev, "{}", {"source": "aws.ec2"}, b"nope", memoryview(b"{}")] * 100
+    before = list(events)
+    want = [m.matches(e) if e != b"nope" else None for e in events]
+    monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", 300)
+    for form in (events, tuple(events), iter(events), (e for e in events)):
+        assert m.matches_many(form, errors="null") == want
+    assert events == before and type(events[1]) is str
+    got = m.matches_many(events, errors="return")
+    assert got[3].index == 3 and got[498].index == 498 and got[498].kind == "syntax"
+
+    real = evmatch._batch._Parts.lines
+
+    def shrink(self, *args):
+        if events:
+            events.pop()
+        return real(self, *args)
+
+    monkeypatch.setattr(evmatch._batch._Parts, "lines", shrink)
+    with pytest.raises(RuntimeError, match="changed size"):
+        m.matches_many(events)
+
+
+def array_event():
+    from array import array
+
+    return array("B", b'{"source": "aws.ec2"}')
+
+
 def test_matches_many_drops_a_huge_buffer(monkeypatch):
     monkeypatch.setattr(evmatch._batch, "_KEEP_IDS", 2000)
     m = evmatch.Machine({f"r{i}": {"a": [1]} for i in range(3)})
@@ -473,7 +642,7 @@ def test_matches_many_joined_and_pointer_paths_agree(m, monkeypatch):
     events = [EVENT.encode(), b"{}", b'{"source": "aws.ec2"}', b"", b"x" * 5000, b"[1]",
               memoryview(b"." + EVENT.encode())[1:], EVENT, {"source": "aws.ec2"}]
     joined = m.matches_many(events, errors="return")
-    monkeypatch.setattr(evmatch._machine, "JOIN_MEAN_LIMIT", 0)
+    monkeypatch.setattr(evmatch._batch, "JOIN_MEAN_LIMIT", 0)
     pointers = m.matches_many(events, errors="return")
     assert [r if isinstance(r, list) else (r.index, r.message) for r in joined] == [
         r if isinstance(r, list) else (r.index, r.message) for r in pointers
@@ -491,7 +660,7 @@ def test_matches_many_in_parts_keeps_indexes(m, monkeypatch):
     events[1001] = {"a": float("nan")}
     want = [["big", "ec2", "stopped"], [], ["ec2"]] * 400
     for part_bytes in (1, 100, 1000, 1 << 18):
-        monkeypatch.setattr(evmatch._machine, "JOIN_PART_BYTES", part_bytes)
+        monkeypatch.setattr(evmatch._batch, "JOIN_PART_BYTES", part_bytes)
         got = m.matches_many(events, errors="return")
         bad = {i: (g.index, g.kind) for i, g in enumerate(got) if isinstance(g, evmatch.EventError)}
         assert bad == {5: (5, "syntax"), 700: (700, "not_an_object"), 1001: (1001, "unknown")}, part_bytes

@@ -308,7 +308,7 @@ def test_import_and_matching_without_pyarrow():
         import evmatch
         m = evmatch.Machine({"r": {"a": [1]}})
         assert m.matches(b'{"a": 1}') == ["r"]
-        assert m.matches_lines(b'{"a": 1}') == [["r"]]
+        assert m.matches_lines(b'{"a": 1}') == [("r",)]
         try:
             m.matches_arrow(object())
         except ImportError as e:

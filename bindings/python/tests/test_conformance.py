@@ -142,7 +142,7 @@ def test_case(case: dict[str, Any]) -> None:
             if i in invalid_events:
                 if not isinstance(got, evmatch.EventError):
                     failures.append(f"matches_lines: event {i} not refused: {got!r}")
-            elif got != wants[i]:
+            elif got != tuple(wants[i]):
                 failures.append(f"matches_lines: event {i}: got {got}, expected {wants[i]}")
 
     # As an Arrow array (pyarrow, when installed): each row's answer, an

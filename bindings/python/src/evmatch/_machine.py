@@ -19,14 +19,17 @@ from typing import Any, Callable, Literal, Optional, Union, overload
 
 from . import _arrow, _explain
 from ._batch import (
+    _any_refused,
+    _Batch,
+    _call_events,
     _call_lines,
     _call_offsets,
-    _call_pointers,
-    _any_refused,
+    _keep_line_outputs,
+    _name_lists,
+    _name_tuples,
     _Outputs,
     _refused,
     _reserve,
-    _results,
     _take_id_bytes,
     _take_ids,
 )
@@ -42,21 +45,7 @@ from ._errors import (
 from ._explain import Explanation
 from ._ffi import ffi, lib
 from ._handle import _Handle, _ThreadState
-from ._marshal import (
-    _BUFFER_TYPES,
-    JOIN_MEAN_LIMIT,
-    JOIN_PART_BYTES,
-    Json,
-    _event_bytes,
-    _flatten_events,
-    _from_buffer,
-    _mean_size,
-    _offsets,
-    _Pointers,
-    _SIZE_CODE,
-    _int64_array,
-    _u8_array,
-)
+from ._marshal import _BUFFER_TYPES, _SIZE_CODE, Json, _event_bytes, _from_buffer, _u8_array
 from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
 
 
@@ -134,6 +123,8 @@ class Machine(_Handle):
                 raise _status_error("evm_machine_rule_name", status)
             names.append(ffi.unpack(ptr_out[0], len_out[0]).decode("utf-8", "surrogatepass"))
         self._names: tuple[str, ...] = tuple(names)
+        # The result of an event that matches one rule, by rule id (shared).
+        self._singles = [(name,) for name in names]
         self._names_sorted = list(self._names) == sorted(self._names)
         self._index = {name: i for i, name in enumerate(names)}
 
@@ -308,14 +299,16 @@ class Machine(_Handle):
     ) -> list[Union[list[str], EventError]]: ...
 
     def matches_many(self, events: Iterable[Json], *, errors: str = "raise") -> list[Any]:
-        """Matches a batch of events in one call into the library.
+        """Matches a batch of events in a few calls into the library.
 
-        Returns one sorted list of rule names per event, in order. ``str``
-        events are encoded and mappings serialised first; then the events
-        are handed to the library with the GIL released: when they are
-        small (2 kB or less on average), joined into buffers of about
-        256 kB, one ``evm_match_batch_offsets64`` call each; else as
-        pointers into each event, one ``evm_match_batch`` call.
+        Returns one sorted list of rule names per event, in order (a new
+        list for each event). ``str`` events are encoded and mappings
+        serialised first; then the events are handed to the library with
+        the GIL released: when they are small (2 kB or less on average),
+        joined into buffers of about 256 kB, one call each (joined with
+        ``\\n`` for ``evm_match_lines`` while no event holds a newline or
+        is blank, else with offsets for ``evm_match_batch_offsets64``);
+        larger events as pointers into each, one ``evm_match_batch`` call.
 
         Args:
             events: the events, each as for :meth:`matches` (``bytes``,
@@ -333,86 +326,62 @@ class Machine(_Handle):
             TypeError: an event has an unsupported type.
             ValueError: ``errors`` is not ``"raise"``, ``"return"`` or
                 ``"null"``, or the machine is closed.
+            RuntimeError: ``events`` is a list that another thread changed
+                in size during the call (a list or tuple is read part by
+                part, in place; other iterables are read into a list
+                first).
         """
         _check_errors(errors)
         if isinstance(events, (str, Mapping) + _BUFFER_TYPES):
             raise TypeError("matches_many takes an iterable of events; use matches() for one event")
-        bufs: list[Any] = list(events)
-        n = len(bufs)
+        # Lists and tuples are read in place (see _call_events); other
+        # iterables are read into a list first.
+        seq: Any = events if type(events) in (list, tuple) else list(events)
+        n = len(seq)
         if n == 0:
             return []
-        conversion_errors = _flatten_events(bufs)
-        mean = _mean_size(bufs)
-
         ptr = self._acquire()
         try:
             st = self._state()
-            if mean > JOIN_MEAN_LIMIT:
-                out = _Outputs(n)
-                _reserve(st, n)
-                with _Pointers(bufs) as events_c:
-                    status = _call_pointers(ptr, st, events_c, out)
-                if status != _OK:
-                    raise _status_error("evm_match_batch", status)
-                return self._finish_part(ptr, st, out, errors, conversion_errors, bufs, 0)
-            # Joined in parts of about JOIN_PART_BYTES: each part is still
-            # in the CPU cache when the library reads it.
-            step = max(1, int(JOIN_PART_BYTES // max(mean, 1)))
-            _reserve(st, min(step, n))
-            result: list[Any] = []
-            out = _Outputs(min(step, n))  # reused: results are built before the next call
-            for lo in range(0, n, step):
-                part = bufs[lo : lo + step]
-                if len(part) != out.n:
-                    out = _Outputs(len(part))
-                data = b"".join(part)
-                offsets = _offsets(part)
-                status = _call_offsets(ptr, st, data, len(data), offsets, True, ffi.NULL, 0, out)
-                if status != _OK:
-                    raise _status_error("evm_match_batch_offsets64", status)
-                result += self._finish_part(ptr, st, out, errors, conversion_errors, bufs, lo)
-            return result
+            out, known, event_at = _call_events(ptr, st, seq)
+            batch = _Batch(n, _take_ids(st, out.used, len(self._names) < 256), out.offsets, out.segments)
+            details = self._refused_details(ptr, st, out.status_out, n, errors, known, event_at)
         finally:
             self._release()
-
-    def _finish_part(
-        self, ptr: Any, st: _ThreadState, out: _Outputs, errors: str,
-        known: Mapping[int, EventError], bufs: list[Any], base: int,
-    ) -> list[Any]:
-        """The results of a batch call over ``bufs[base : base + out.n]``."""
-        ids = _take_ids(st, out)
-        details = self._refused_details(ptr, st, out, errors, known, lambda i: bufs[base + i], base=base)
-        return self._finish(ids, out, details)
+        result: list[Any] = _name_lists(self._names, self._singles, batch)
+        for i, error in details.items():
+            result[i] = error
+        return result
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[False] = False
-    ) -> list[list[str]]: ...
+    ) -> list[tuple[str, ...]]: ...
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[False] = False
-    ) -> list[Optional[list[str]]]: ...
+    ) -> list[Optional[tuple[str, ...]]]: ...
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[False] = False
-    ) -> list[Union[list[str], EventError]]: ...
+    ) -> list[Union[tuple[str, ...], EventError]]: ...
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["raise"] = "raise", with_lines: Literal[True]
-    ) -> tuple[list[list[str]], list[int]]: ...
+    ) -> tuple[list[tuple[str, ...]], list[int]]: ...
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["null"], with_lines: Literal[True]
-    ) -> tuple[list[Optional[list[str]]], list[int]]: ...
+    ) -> tuple[list[Optional[tuple[str, ...]]], list[int]]: ...
 
     @overload
     def matches_lines(
         self, buffer: Any, *, errors: Literal["return"], with_lines: Literal[True]
-    ) -> tuple[list[Union[list[str], EventError]], list[int]]: ...
+    ) -> tuple[list[Union[tuple[str, ...], EventError]], list[int]]: ...
 
     def matches_lines(self, buffer: Any, *, errors: str = "raise", with_lines: bool = False) -> Any:
         """Matches the events of a JSON Lines buffer in one call into the
@@ -422,8 +391,12 @@ class Machine(_Handle):
         Lines end at ``\\n`` (a last line without one counts); an event is
         its line without the ``\\n`` and without a ``\\r`` just before it.
         Lines holding only white space are skipped, as ``evmatch match``
-        skips them. Returns one sorted list of rule names per event, in
-        buffer order (the i-th non-blank line is the i-th result).
+        skips them. Returns a list with one *tuple* of sorted rule names
+        per event, in buffer order (the i-th non-blank line is the i-th
+        result): ``()`` where no rule matches. Events with the same matches
+        share one tuple (tuples cannot change, so sharing is safe), which
+        is what lets the result be built at C speed, with no Python object
+        made per event.
 
         Args:
             buffer: the JSON Lines text: ``bytes``, ``bytearray``,
@@ -467,20 +440,24 @@ class Machine(_Handle):
                     status, out = _call_lines(ptr, st, data, size)
                     if status != _OK:
                         raise _status_error("evm_match_lines", status)
-                    ids = _take_ids(st, out)
+                    n = out.n
+                    batch = _Batch(n, _take_ids(st, out.offsets[n], len(self._names) < 256), out.offsets, [(0, n, 0, 0)])
                     spans = out.spans
                     details = self._refused_details(
-                        ptr, st, out, errors, {},
+                        ptr, st, out.status_out, n, errors, {},
                         lambda i: ffi.buffer(data + spans[i].start, spans[i].end - spans[i].start)[:],
                         lambda i: int(spans[i].line),
                     )
                 finally:
                     self._release()
-        result = self._finish(ids, out, details)
+        result: list[Any] = _name_tuples(self._names, self._singles, batch)
+        for i, error in details.items():
+            result[i] = error
         if not with_lines:
+            _keep_line_outputs(out)
             return result
-        n = out.n
         lines = memoryview(ffi.buffer(out.spans, n * ffi.sizeof("evm_line_span"))).cast(_SIZE_CODE)[0::3].tolist()
+        _keep_line_outputs(out)
         return result, lines
 
     def matches_arrow(self, array: Any, *, errors: str = "raise") -> Any:
@@ -632,38 +609,29 @@ class Machine(_Handle):
         self,
         ptr: Any,
         st: _ThreadState,
-        out: _Outputs,
+        status_out: Any,
+        n: int,
         errors: str,
         known: Mapping[int, EventError],
         event_at: Callable[[int], Any],
         line_at: Optional[Callable[[int], int]] = None,
-        base: int = 0,
     ) -> dict[int, Optional[EventError]]:
-        """The errors of the events a batch call refused (status not
-        EVM_OK), by index in the call: from ``known`` (by index in the
-        whole batch, the call's events starting at ``base``), else from
+        """The errors of the events a batch refused (status, of the ``n`` in
+        ``status_out``, not EVM_OK), by index: from ``known``, else from
         ``evm_match`` on ``event_at(i)``; None for each with
         ``errors="null"`` (details are not looked up then). With
         ``errors="raise"`` the first is raised."""
         details: dict[int, Optional[EventError]] = {}
-        for i in _refused(out):
+        for i in _refused(status_out, n):
             if errors == "null":
                 details[i] = None
                 continue
             line = line_at(i) if line_at is not None else None
-            error = known.get(base + i) or self._event_error(ptr, st, event_at(i), base + i, line)
+            error = known.get(i) or self._event_error(ptr, st, event_at(i), i, line)
             if errors == "raise":
                 raise error
             details[i] = error
         return details
-
-    def _finish(self, ids: list[int], out: _Outputs, details: Mapping[int, Optional[EventError]]) -> list[Any]:
-        """The result lists of a batch call, the refused events' places
-        taken by their details."""
-        result = _results(self._names, self._names_sorted, ids, out)
-        for i, error in details.items():
-            result[i] = error
-        return result
 
     def _event_error(
         self, ptr: Any, st: _ThreadState, data: Any, index: int, line: Optional[int] = None

@@ -114,12 +114,13 @@ def _flat_event(event: Any, index: int) -> Any:
     return view
 
 
-def _flatten_events(bufs: list[Any]) -> dict[int, EventError]:
-    """Makes every event of ``bufs`` (the caller's own list) a flat byte
-    buffer, in place (see :func:`_flat_event`). Returns the errors of
-    events that could not be serialised, by index; such an event is
-    replaced by ``b"null"``, which the library refuses as well, so that its
-    error takes its turn among the others in index order."""
+def _flatten_events(bufs: list[Any], base: int = 0) -> dict[int, EventError]:
+    """Makes every event of ``bufs`` (a list of the caller's own, events
+    ``base`` onwards of a batch) a flat byte buffer, in place (see
+    :func:`_flat_event`). Returns the errors of events that could not be
+    serialised, by index in the batch; such an event is replaced by
+    ``b"null"``, which the library refuses as well, so that its error takes
+    its turn among the others in index order."""
     conversion_errors: dict[int, EventError] = {}
     if set(map(type, bufs)) <= _FLAT:
         return conversion_errors
@@ -127,28 +128,11 @@ def _flatten_events(bufs: list[Any]) -> dict[int, EventError]:
         if type(e) in _FLAT:
             continue
         try:
-            bufs[i] = _flat_event(e, i)
+            bufs[i] = _flat_event(e, base + i)
         except EventError as err:
-            conversion_errors[i] = err
+            conversion_errors[base + i] = err
             bufs[i] = b"null"
     return conversion_errors
-
-
-#: Batches of flat events at most this large on average (in bytes) are
-#: joined into one buffer (:func:`_offsets`, ``bytes.join``); larger ones go
-#: as pointers into the events (:class:`_Pointers`). Joining copies the
-#: bytes once (cheaper than a cdata per event for small events), pointers
-#: cost the same for any size. Measured on CityLots events (about 850
-#: bytes), joined were about 1.1x as fast as pointers; at 1.7 kB even; at
-#: 3.4 kB pointers were 1.25x as fast.
-JOIN_MEAN_LIMIT = 2048
-
-#: Joined events go to the library in parts of about this many bytes, each
-#: joined just before its call, so that the library reads it from the CPU
-#: cache. On CityLots events (50,000 of 846 bytes, exact rules), joining
-#: and matching took 705 ns per event in parts of 250 events against 878
-#: in one part of 10,000 (matching alone: 510-530).
-JOIN_PART_BYTES = 1 << 18
 
 
 def _offsets(bufs: list[Any]) -> Any:
@@ -162,13 +146,6 @@ def _offsets(bufs: list[Any]) -> Any:
     if int(ffi.cast("uintptr_t", offsets)) % 8:  # bytes' data is not promised to be aligned
         offsets = ffi.from_buffer(_int64_array, array("q", packed))
     return offsets
-
-
-def _mean_size(bufs: list[Any]) -> float:
-    """The mean size of flat events, from a sample of at most 64 evenly
-    spread (it only picks how events are handed over)."""
-    sample = bufs[:: max(1, len(bufs) // 64)]
-    return sum(map(len, sample)) / max(len(sample), 1)
 
 
 class _Pointers:
