@@ -10,6 +10,8 @@ ever runs on freed memory.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 from ._ffi import ffi
@@ -50,7 +52,20 @@ class _Handle:
     _ptr: Any
     _users: int
     _closing: bool
-    _states: Any
+    _states: "weakref.WeakSet[Any]"
+    _local: threading.local
+    _trusted: bool
+
+    def _setup(self, trusted_input: bool) -> None:
+        """The state of a handle not yet adopted: no native object, no
+        calls, no thread states."""
+        self._ptr = None
+        self._closing = False
+        self._users = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._states = weakref.WeakSet()
+        self._trusted = bool(trusted_input)
 
     def _free_native(self, ptr: Any) -> None:
         raise NotImplementedError

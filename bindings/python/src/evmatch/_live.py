@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from itertools import repeat
 from typing import Any, Literal, Optional, Union, overload
@@ -170,13 +169,7 @@ class LiveMachine(_Handle):
         self._adopt(builder)
 
     def _setup(self, trusted_input: bool) -> None:
-        self._ptr: Any = None
-        self._closing = False
-        self._users = 0
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._states: "weakref.WeakSet[_LiveThreadState]" = weakref.WeakSet()
-        self._trusted = bool(trusted_input)
+        super()._setup(trusted_input)
         # Kept by every instance, so no live machine outlives the callback.
         self._callback = _live_match_callback()
 

@@ -12,8 +12,6 @@ Rules files keep the file's order; results are then sorted per event
 from __future__ import annotations
 
 import os
-import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Literal, Optional, Union, overload
 
@@ -91,15 +89,6 @@ class Machine(_Handle):
         prepared = _prepare_rules(rules)
         prepared.sort(key=lambda item: item[0])
         self._adopt(_builder_from(prepared, self._trusted))
-
-    def _setup(self, trusted_input: bool) -> None:
-        self._ptr: Any = None
-        self._closing = False
-        self._users = 0
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._states: "weakref.WeakSet[_ThreadState]" = weakref.WeakSet()
-        self._trusted = bool(trusted_input)
 
     def _adopt(self, builder: Any) -> None:
         """Builds the machine from ``builder`` (consumed) and reads its rule
