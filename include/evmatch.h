@@ -725,6 +725,54 @@ enum evm_status evm_match_lines(const struct evm_machine *machine,
                                 size_t *needed_out);
 
 /**
+ * Groups the results of a batch call by their set of rule indexes, so
+ * that a caller builds one result per distinct set: reads `ids` (the
+ * `ids_len` rule indexes a batch call wrote) and `offsets` (its
+ * `n_events + 1` offsets: event `i`'s rule indexes are `ids[offsets[i] ..
+ * offsets[i+1]]`), and writes `group_out[i]`, the group of event `i`,
+ * for each event; `first_out[k]`, the index of the first event of group
+ * `k`; and `*n_groups_out`, the number of groups. Groups are numbered in
+ * order of first appearance (group 0 is event 0's set), so `first_out`
+ * ascends, and group `k`'s set is `ids[offsets[first_out[k]] ..
+ * offsets[first_out[k]+1]]`. Two events are in one group when their
+ * ranges hold the same indexes in the same order (a batch call writes
+ * them ascending, each once, so: the same set). Statuses are not read: a
+ * row that was not matched (an invalid event, an Arrow null) has an empty
+ * range, and so is in the group of the events that matched no rule.
+ *
+ * `offsets[0]` need not be 0. With `n_events` 0 nothing is read or
+ * written but `*n_groups_out` (0), and the arrays may be NULL.
+ *
+ * Returns:
+ * * `EVM_OK`: the groups are written.
+ * * `EVM_NULL_ARGUMENT`: `n_groups_out` is NULL; or, with `n_events` not
+ *   0, `offsets`, `group_out` or `first_out` is NULL, or `ids` is NULL
+ *   while `ids_len` is not 0.
+ * * `EVM_INVALID_ARGUMENT`, with nothing written: an offset smaller than
+ *   the one before, or beyond `ids_len`; more than `UINT32_MAX` events;
+ *   sizes beyond `PTRDIFF_MAX`; an array not aligned for its type.
+ *
+ * No handle is involved: any thread may call it at any time. It takes
+ * time in proportion to the number of events and rule indexes, and
+ * allocates one table of the distinct sets.
+ *
+ * # Safety
+ *
+ * `ids` NULL or readable for `ids_len` entries and `offsets` NULL or
+ * readable for `n_events + 1` entries (none if `n_events` is 0), neither
+ * changing during the call; `group_out` and `first_out` NULL or writable
+ * for `n_events` entries; `n_groups_out` NULL or writable; no output
+ * overlapping another or an input.
+ */
+enum evm_status evm_group_matches(const uint32_t *ids,
+                                  size_t ids_len,
+                                  const size_t *offsets,
+                                  size_t n_events,
+                                  uint32_t *group_out,
+                                  size_t *first_out,
+                                  size_t *n_groups_out);
+
+/**
  * Creates a live machine holding the rules of `builder` (which is consumed
  * and freed, even on failure; NULL gives an empty live machine with
  * default settings) and writes it to `*out`. The builder's settings (the

@@ -14,7 +14,9 @@
 //! over drawn offsets arrays (negative, decreasing, beyond the buffer:
 //! refused with nothing written); `evm_match_lines` over the events joined
 //! by drawn line endings (each line's answer, line number and byte range,
-//! checked against a splitter written here). Rules files: the case's rules
+//! checked against a splitter written here). `evm_group_matches` groups
+//! the batch's outputs as a linear search does, and refuses drawn offsets
+//! that are out of order or beyond the ids. Rules files: the case's rules
 //! as a file (patterns as strings, or as their own text), and the raw
 //! input bytes, through `evm_builder_add_rules_json` give the verdict and
 //! error details of `MachineBuilder::add_rules_json`, add nothing on error
@@ -193,6 +195,15 @@ extern "C" {
         events_cap: usize,
         n_events_out: *mut usize,
         needed_out: *mut usize,
+    ) -> i32;
+    fn evm_group_matches(
+        ids: *const u32,
+        ids_len: usize,
+        offsets: *const usize,
+        n_events: usize,
+        group_out: *mut u32,
+        first_out: *mut usize,
+        n_groups_out: *mut usize,
     ) -> i32;
     fn evm_explain(
         m: *const MachineH,
@@ -628,11 +639,85 @@ unsafe fn check(case: &gen::Case, bits: &mut Bits) {
     let rows: Vec<(i32, Vec<u32>)> = (0..n_events)
         .map(|i| (status[i], ids[offsets[i]..offsets[i + 1]].to_vec()))
         .collect();
+    check_groups(case, &ids[..total], &offsets, bits);
     check_offsets_batches(case, m, s, count, &rows, bits);
     check_arbitrary_offsets(case, m, s, count, bits);
     check_lines(case, m, s, count, bits);
     evm_scratch_free(s);
     evm_machine_free(m);
+}
+
+/// `evm_group_matches` over a batch's outputs (`ids`, and `offsets` with
+/// one entry per event and one more): each event's group and each group's
+/// first event as a linear search numbers them; then over the same ids
+/// with drawn offsets (decreasing, beyond the ids, from anywhere): refused
+/// with nothing written exactly when they are out of order or range.
+unsafe fn check_groups(case: &gen::Case, ids: &[u32], offsets: &[usize], bits: &mut Bits) {
+    check_grouping(case, ids, offsets);
+    let n = bits.below(8) as usize;
+    let len = ids.len();
+    let mut drawn: Vec<usize> = Vec::with_capacity(n + 1);
+    let mut at = bits.below(len as u64 + 1) as usize;
+    for _ in 0..=n {
+        match bits.below(12) {
+            0 => at = at.saturating_sub(bits.below(4) as usize + 1),
+            1 => at = len + 1 + bits.below(4) as usize,
+            2 => at = usize::MAX - bits.below(4) as usize,
+            _ => at = at.min(len) + bits.below((len - at.min(len)) as u64 + 1) as usize,
+        }
+        drawn.push(at);
+    }
+    check_grouping(case, ids, &drawn);
+}
+
+/// One `evm_group_matches` call, checked (see [`check_groups`]).
+unsafe fn check_grouping(case: &gen::Case, ids: &[u32], offsets: &[usize]) {
+    let n = offsets.len() - 1;
+    let valid = offsets.windows(2).all(|w| w[0] <= w[1]) && offsets[n] <= ids.len();
+    let mut group = vec![u32::MAX; n];
+    let mut first = vec![usize::MAX; n];
+    let mut n_groups = usize::MAX;
+    let st = evm_group_matches(
+        ids.as_ptr(),
+        ids.len(),
+        offsets.as_ptr(),
+        n,
+        group.as_mut_ptr(),
+        first.as_mut_ptr(),
+        &mut n_groups,
+    );
+    if !valid && n > 0 {
+        if st != EVM_INVALID_ARGUMENT {
+            fail(
+                case,
+                format!("evm_group_matches: status {st} on offsets {offsets:?}"),
+            );
+        }
+        let untouched = n_groups == usize::MAX
+            && group.iter().all(|&g| g == u32::MAX)
+            && first.iter().all(|&f| f == usize::MAX);
+        assert!(untouched, "evm_group_matches wrote on a refusal");
+        return;
+    }
+    let mut sets: Vec<&[u32]> = Vec::new();
+    let mut want_first: Vec<usize> = Vec::new();
+    let mut want_group: Vec<u32> = Vec::new();
+    for i in 0..n {
+        let set = &ids[offsets[i]..offsets[i + 1]];
+        let k = sets.iter().position(|s| *s == set).unwrap_or_else(|| {
+            sets.push(set);
+            want_first.push(i);
+            sets.len() - 1
+        });
+        want_group.push(k as u32);
+    }
+    let got = (st, n_groups, &group[..], &first[..n_groups.min(n)]);
+    if got != (EVM_OK, sets.len(), &want_group[..], &want_first[..]) {
+        fail(
+            case,
+            format!("evm_group_matches on offsets {offsets:?}: {got:?}, want groups {want_group:?}, firsts {want_first:?}"),
+        );
+    }
 }
 
 /// One row of a batch's results: its status and rule indexes.

@@ -15,6 +15,7 @@
 //! * `matching.rs`: matching one event.
 //! * `batch.rs`: matching many events in one call (pointer arrays, Arrow
 //!   offsets, JSON Lines), all through one body.
+//! * `group.rs`: a batch's results grouped by match set.
 //! * `live.rs`: `evm_live`, a rule set that changes while threads match.
 //! * `explain.rs`: why a rule matched an event or did not, as JSON or a
 //!   readable tree.
@@ -49,6 +50,8 @@ mod scratch;
 mod matching;
 
 mod batch;
+
+mod group;
 
 mod live;
 

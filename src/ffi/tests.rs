@@ -20,6 +20,7 @@ use crate::RuleId;
 
 mod batches;
 mod explain;
+mod group;
 mod settings;
 
 #[test]

@@ -472,6 +472,97 @@ def test_batch_results_agree_with_matches_on_random_batches(monkeypatch):
             assert lines == [None if w is None else tuple(w) for w in want], rule_count
 
 
+def test_batch_results_by_group_agree_with_matches(monkeypatch):
+    """With few distinct sets of matches, matches_many and matches_lines
+    build their results from the events' groups (evm_group_matches), one
+    call per part: each event the answer of matches, invalid events in
+    their places (errors="null", "return", "raise" with index and line),
+    matches_lines' events with one set sharing one tuple and matches_many's
+    each with a list of its own. With as many sets as events, or a small
+    batch, they do not group, and answer the same."""
+    import random
+
+    from evmatch import _batch, _machine
+
+    grouped: list = []
+    real = _machine._group
+
+    def spy(*args):
+        groups = real(*args)
+        grouped.append(groups is not None)
+        return groups
+
+    monkeypatch.setattr(_machine, "_group", spy)
+    rng = random.Random(11)
+    for rule_count in (3, 300):
+        names = [f"r{rng.randrange(10**6):06d}-{i}" for i in range(rule_count)]
+        rules = {name: {"a": [i % 4]} if i % 2 else {"b": [i % 3]} for i, name in enumerate(names)}
+        shuffled = json.dumps(dict(rng.sample(list(rules.items()), len(rules))))
+        for m in (evmatch.Machine(rules), evmatch.Machine.from_json(shuffled)):
+            events = [
+                b"nope" if rng.random() < 0.03 else json.dumps({"a": rng.randrange(5), "b": rng.randrange(4)}).encode()
+                for _ in range(500)
+            ]
+            bad = [i for i, e in enumerate(events) if e == b"nope"]
+            want = [None if e == b"nope" else m.matches(e) for e in events]
+            # Parts of one event: as many groups as events, not grouped.
+            for part_bytes in (1, 4000, 1 << 18):
+                monkeypatch.setattr(_batch, "JOIN_PART_BYTES", part_bytes)
+                grouped.clear()
+                got = m.matches_many(events, errors="null")
+                assert grouped == [part_bytes > 1] and got == want, (rule_count, part_bytes)
+                own = [x for x in got if x is not None]
+                assert len({id(x) for x in own}) == len(own)  # a list of its own each
+            returned = m.matches_many(events, errors="return")
+            assert [isinstance(r, evmatch.EventError) and r.index for r in returned if not isinstance(r, list)] == bad
+            with pytest.raises(evmatch.EventError) as info:
+                m.matches_many(events)
+            assert info.value.index == bad[0]
+            data = b"\n\n".join(events)  # a blank line after each event
+            grouped.clear()
+            lines, numbers = m.matches_lines(data, errors="null", with_lines=True)
+            assert grouped == [True] and numbers == list(range(1, 2 * len(events), 2))
+            assert lines == [None if w is None else tuple(w) for w in want]
+            first_of: dict = {}
+            for r in lines:
+                assert first_of.setdefault(r, r) is r  # one tuple per set
+            with pytest.raises(evmatch.EventError) as info:
+                m.matches_lines(data)
+            assert (info.value.index, info.value.line) == (bad[0], 2 * bad[0] + 1)
+            returned = m.matches_lines(data, errors="return")
+            assert [r.line for r in returned if isinstance(r, evmatch.EventError)] == [2 * i + 1 for i in bad]
+            # A small batch is not grouped.
+            grouped.clear()
+            assert m.matches_many(events[:10], errors="null") == want[:10]
+            assert grouped == [False]
+    # Every event its own set: not grouped, or grouped when told to.
+    m = evmatch.Machine({f"r{i:03}": {"a": [i]} for i in range(200)})
+    events = [json.dumps({"a": i % 200}).encode() for i in range(200)]
+    want = [m.matches(e) for e in events]
+    for group_events in (_batch.GROUP_EVENTS, 1):
+        monkeypatch.setattr(_batch, "GROUP_EVENTS", group_events)
+        grouped.clear()
+        assert m.matches_many(events) == want
+        assert m.matches_lines(b"\n".join(events)) == [tuple(w) for w in want]
+        assert grouped == [group_events == 1] * 2
+
+
+def test_group_matches_refuses_bad_offsets():
+    """evm_group_matches through cffi: groups in order of first
+    appearance, and offsets out of order or beyond the ids refused."""
+    ffi, lib = _ffi.ffi, _ffi.lib
+    ids = ffi.new("uint32_t[]", [4, 4, 7, 4])
+    group = ffi.new("uint32_t[]", 4)
+    first = ffi.new("size_t[]", 4)
+    n_groups = ffi.new("size_t *")
+    offsets = ffi.new("size_t[]", [0, 1, 1, 3, 4])  # {4}, {}, {4, 7}, {4}
+    assert lib.evm_group_matches(ids, 4, offsets, 4, group, first, n_groups) == 0
+    assert (n_groups[0], list(group), list(first)[:3]) == (3, [0, 1, 2, 0], [0, 1, 2])
+    for bad in ([0, 2, 1, 3, 4], [0, 1, 1, 3, 5]):
+        offsets = ffi.new("size_t[]", bad)
+        assert lib.evm_group_matches(ids, 4, offsets, 4, group, first, n_groups) == 6  # EVM_INVALID_ARGUMENT
+
+
 def test_matches_many_as_json_lines_only_when_lines_are_the_events(m, monkeypatch):
     """Parts of bytes-like events go to evm_match_lines joined with newlines
     (no offsets to build) when the lines turn out to be exactly the events;
