@@ -58,6 +58,30 @@ pub(super) struct BatchOut {
     pub(super) needed_out: *mut usize,
 }
 
+impl BatchOut {
+    /// The outputs of the calls that take `n_events` events from the
+    /// caller, and so write neither line spans nor an event count.
+    pub(super) fn per_event(
+        ids_out: *mut u32,
+        ids_cap: usize,
+        offsets_out: *mut usize,
+        status_out: *mut i32,
+        n_events: usize,
+        needed_out: *mut usize,
+    ) -> Self {
+        BatchOut {
+            ids_out,
+            ids_cap,
+            offsets_out,
+            status_out,
+            spans_out: std::ptr::null_mut(),
+            events_cap: n_events,
+            n_events_out: std::ptr::null_mut(),
+            needed_out,
+        }
+    }
+}
+
 /// The body of the batch functions: matches the `rows` in order and writes
 /// the outputs: `*needed_out` (the total number of matches) and
 /// `*n_events_out` (the number of rows) always, the arrays only if they are
@@ -192,16 +216,14 @@ pub unsafe extern "C" fn evm_match_batch(
             // caller's contract.
             Row::Event(unsafe { std::slice::from_raw_parts(ptr, len) })
         });
-        let out = BatchOut {
+        let out = BatchOut::per_event(
             ids_out,
             ids_cap,
             offsets_out,
             status_out,
-            spans_out: std::ptr::null_mut(),
-            events_cap: n_events,
-            n_events_out: std::ptr::null_mut(),
+            n_events,
             needed_out,
-        };
+        );
         // SAFETY: the pointers meet the contract of `run_batch` by this
         // function's contract.
         unsafe { run_batch(machine, scratch, rows, out) }
@@ -365,16 +387,14 @@ pub unsafe extern "C" fn evm_match_batch_offsets32(
     needed_out: *mut usize,
 ) -> evm_status {
     guard(|| {
-        let out = BatchOut {
+        let out = BatchOut::per_event(
             ids_out,
             ids_cap,
             offsets_out,
             status_out,
-            spans_out: std::ptr::null_mut(),
-            events_cap: n_events,
-            n_events_out: std::ptr::null_mut(),
+            n_events,
             needed_out,
-        };
+        );
         // SAFETY: this function's contract is that of `offsets_batch`.
         unsafe {
             offsets_batch(
@@ -417,16 +437,14 @@ pub unsafe extern "C" fn evm_match_batch_offsets64(
     needed_out: *mut usize,
 ) -> evm_status {
     guard(|| {
-        let out = BatchOut {
+        let out = BatchOut::per_event(
             ids_out,
             ids_cap,
             offsets_out,
             status_out,
-            spans_out: std::ptr::null_mut(),
-            events_cap: n_events,
-            n_events_out: std::ptr::null_mut(),
+            n_events,
             needed_out,
-        };
+        );
         // SAFETY: this function's contract is that of `offsets_batch`.
         unsafe {
             offsets_batch(

@@ -8,18 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                 \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
-
-#define S(str) (const uint8_t *)(str), strlen(str)
+#include "check.h"
 
 static evm_machine *build(void) {
     evm_builder *b = NULL;

@@ -292,23 +292,9 @@ class Machine extends NativeHandle {
       this.#batchIds = new Uint32Array(Math.max(1, this.#batchIds.length, Math.min(n * rules, 1 << 20)));
     }
     const needed = this.#count;
-    stats.batchCalls++;
-    let status = ffi.matchBatch(
-      state.handle,
-      state.scratch,
-      ptrs,
-      lens,
-      n,
-      this.#batchIds,
-      this.#batchIds.length,
-      offsets,
-      statusOut,
-      needed,
-    );
-    if (status === EVM_BUFFER_TOO_SMALL) {
-      this.#batchIds = new Uint32Array(Math.max(needed[LO], 2 * this.#batchIds.length));
+    const call = () => {
       stats.batchCalls++;
-      status = ffi.matchBatch(
+      return ffi.matchBatch(
         state.handle,
         state.scratch,
         ptrs,
@@ -320,6 +306,11 @@ class Machine extends NativeHandle {
         statusOut,
         needed,
       );
+    };
+    let status = call();
+    if (status === EVM_BUFFER_TOO_SMALL) {
+      this.#batchIds = new Uint32Array(Math.max(needed[LO], 2 * this.#batchIds.length));
+      status = call();
     }
     if (status !== EVM_OK) throw internalError('evm_match_batch', status);
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, TypeVar
 
 from ._ffi import ffi
+from ._rules import _builder_from_json
+
+_H = TypeVar("_H", bound="_Handle")
 
 
 class _ThreadState:
@@ -67,8 +70,21 @@ class _Handle:
         self._states = weakref.WeakSet()
         self._trusted = bool(trusted_input)
 
+    def _adopt(self, builder: Any) -> None:
+        """Makes the native object from ``builder`` (consumed)."""
+        raise NotImplementedError
+
     def _free_native(self, ptr: Any) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def _from_rules_json(cls: type[_H], data: Any, trusted_input: bool, file: str) -> _H:
+        """A handle on the rules of a rules file's bytes or text, read by
+        the library's rules-file reader (``file`` names it in errors)."""
+        handle = cls.__new__(cls)
+        handle._setup(trusted_input)
+        handle._adopt(_builder_from_json(data, handle._trusted, file))
+        return handle
 
     def _acquire(self) -> Any:
         with self._lock:

@@ -30,7 +30,7 @@ from ._marshal import (
     _ptr_array,
     _u8_array,
 )
-from ._rules import _builder_from, _builder_from_json, _new_builder, _prepare_rules, _rules_text
+from ._rules import _builder_from, _new_builder, _prepare_rules, _rules_text
 
 
 class _Batch:
@@ -200,13 +200,6 @@ class LiveMachine(_Handle):
         """A live machine holding the rules of a rules file's text, as
         :meth:`Machine.from_json`."""
         return cls._from_rules_json(_rules_text(text), trusted_input, "<rules>")
-
-    @classmethod
-    def _from_rules_json(cls, data: Any, trusted_input: bool, file: str) -> "LiveMachine":
-        live = cls.__new__(cls)
-        live._setup(trusted_input)
-        live._adopt(_builder_from_json(data, live._trusted, file))
-        return live
 
     @property
     def trusted_input(self) -> bool:

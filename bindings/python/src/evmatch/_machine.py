@@ -45,7 +45,7 @@ from ._explain import Explanation
 from ._ffi import ffi, lib
 from ._handle import _Handle, _ThreadState
 from ._marshal import _BUFFER_TYPES, _SIZE_CODE, Json, _event_bytes, _from_buffer, _u8_array
-from ._rules import _builder_from, _builder_from_json, _prepare_rules, _rules_text
+from ._rules import _builder_from, _prepare_rules, _rules_text
 
 
 class Machine(_Handle):
@@ -156,13 +156,6 @@ class Machine(_Handle):
         pattern, ...}`` (``str``, or UTF-8 bytes): as :meth:`from_file`,
         with ``"<rules>"`` as the file name in errors."""
         return cls._from_rules_json(_rules_text(text), trusted_input, "<rules>")
-
-    @classmethod
-    def _from_rules_json(cls, data: Any, trusted_input: bool, file: str) -> "Machine":
-        m = cls.__new__(cls)
-        m._setup(trusted_input)
-        m._adopt(_builder_from_json(data, m._trusted, file))
-        return m
 
     # -- lifetime ---------------------------------------------------------
 
