@@ -366,9 +366,9 @@ fn deep_nesting_is_left_to_the_scalar_validator() {
 #[test]
 fn member_strings_are_found_as_memchr_and_memmem_find_them() {
     let Some(simd) = Simd::detect() else { return };
-    let needles: [&[u8]; 3] = [b"\"ab.", b"\"x.", b"\"properties."];
+    let needles: [&[u8]; 4] = [b"\"ab.", b"\"x.", b"\"properties.", b"\"\0."];
     let mut r = Rng(0x5eed);
-    let alphabet = b"\"ab.x \\{}:properties";
+    let alphabet = b"\"ab.x \\{}:properties\0";
     for len in 0..300 {
         for _ in 0..20 {
             let rest: Vec<u8> = (0..len)

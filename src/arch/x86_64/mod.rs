@@ -65,31 +65,85 @@ pub(super) fn skip_trusted(ev: &[u8], p: usize) -> Option<usize> {
     None
 }
 
-/// See [`Simd::may_hold_any`].
+/// The bytes `rest[at..at + 64]` that exist, zeros in the lanes past the
+/// end: no partial block is copied, and nothing past `rest` is read.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn load_within(rest: &[u8], at: usize) -> __m512i {
+    let left = rest.len().saturating_sub(at);
+    let lanes = if left >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << left) - 1
+    };
+    // SAFETY: the lanes set in `lanes` are bytes of `rest` (`at + i <
+    // rest.len()`); a masked load reads no other lane and takes no fault
+    // for them, and with no lane set it reads nothing, so the address
+    // (at most one past the end of `rest`) is never dereferenced.
+    unsafe { _mm512_maskz_loadu_epi8(lanes, rest.as_ptr().wrapping_add(at.min(rest.len())).cast()) }
+}
+
+/// See [`Simd::may_hold_any`]: the needles' second bytes broadcast once,
+/// in as few vectors as cover them.
 #[target_feature(enable = "avx512f,avx512bw")]
 pub(super) fn may_hold_any(rest: &[u8], needles: &[&[u8]]) -> bool {
-    let mut base = 0;
-    let mut pad = [b' '; 64];
-    while base < rest.len() {
-        let v = load(block_at(rest, base, &mut pad));
-        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
-        if eq(b'\\') != 0 {
+    // Repeating a needle's byte in the spare vectors finds nothing new.
+    let second = |i: usize| _mm512_set1_epi8(needles[i.min(needles.len() - 1)][1] as i8);
+    match needles.len() {
+        0 => may_hold(rest, needles, []),
+        1 => may_hold(rest, needles, [second(0)]),
+        2 => may_hold(rest, needles, [second(0), second(1)]),
+        3 | 4 => may_hold(rest, needles, std::array::from_fn::<_, 4, _>(second)),
+        _ => may_hold(rest, needles, std::array::from_fn::<_, 16, _>(second)),
+    }
+}
+
+/// [`may_hold_any`] with `seconds` holding every needle's second byte
+/// (`needles.len() <= 16`).
+///
+/// Each block is compared with the bytes one further on, so that a needle's
+/// first two bytes are found in one step even across blocks. The loop
+/// branches only on a backslash or a candidate, both rare where the answer
+/// is "no", so that the loads of successive blocks overlap.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn may_hold<const K: usize>(rest: &[u8], needles: &[&[u8]], seconds: [__m512i; K]) -> bool {
+    let quote = _mm512_set1_epi8(b'"' as i8);
+    let backslash = _mm512_set1_epi8(b'\\' as i8);
+    // Whether the block at `base` (`v`, and `after` one byte on) holds a
+    // backslash or the start of a needle.
+    let found = |base: usize, v: __m512i, after: __m512i| {
+        if _mm512_cmpeq_epi8_mask(v, backslash) != 0 {
             return true;
         }
-        let quotes = eq(b'"');
-        if quotes != 0 {
-            for n in needles {
-                // A quote followed by the needle's second byte; a quote at
-                // the block's end is a candidate whatever follows.
-                let mut cand = quotes & ((eq(n[1]) >> 1) | 1 << 63);
-                while cand != 0 {
-                    let at = base + cand.trailing_zeros() as usize;
-                    cand &= cand - 1;
-                    if rest[at..].starts_with(n) {
-                        return true;
-                    }
-                }
+        let mut seconds_at = 0;
+        for s in seconds {
+            seconds_at |= _mm512_cmpeq_epi8_mask(after, s);
+        }
+        let mut cand = _mm512_cmpeq_epi8_mask(v, quote) & seconds_at;
+        while cand != 0 {
+            let at = base + cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            if needles.iter().any(|n| rest[at..].starts_with(n)) {
+                return true;
             }
+        }
+        false
+    };
+    let mut base = 0;
+    // Whole blocks, with 65 bytes to read.
+    while let Some(w) = rest.get(base..base + 65) {
+        let v = load(w[..64].try_into().expect("64 bytes"));
+        let after = load(w[1..].try_into().expect("64 bytes"));
+        if found(base, v, after) {
+            return true;
+        }
+        base += 64;
+    }
+    // The end, with masked loads.
+    while base < rest.len() {
+        if found(base, load_within(rest, base), load_within(rest, base + 1)) {
+            return true;
         }
         base += 64;
     }
