@@ -15,7 +15,9 @@
 mod lexical;
 mod skip;
 
-use self::lexical::{key, literal, number_end, string_end, syntax, unescape_into, unexpected, ws};
+use self::lexical::{
+    key, key_trusted, literal, number_end, string_end, syntax, unescape_into, unexpected, ws,
+};
 use self::skip::fast_skip;
 pub(crate) use self::skip::skip_value;
 use super::paths::{NodeId, PathTrie, MAX_COUNTED_SEGMENTS, NONE, ROOT};
@@ -334,7 +336,11 @@ impl ScanScratch {
                 let node = if top.is_array {
                     top.node
                 } else {
-                    let (ks, ke, kesc, after) = key(ev, p)?;
+                    let (ks, ke, kesc, after) = if TRUSTED {
+                        key_trusted(ev, p)?
+                    } else {
+                        key(ev, p)?
+                    };
                     p = ws(ev, after);
                     let (node, segment) = if top.members == NONE {
                         (NONE, false)
