@@ -16,7 +16,8 @@ mod lexical;
 mod skip;
 
 use self::lexical::{
-    key, key_trusted, literal, number_end, string_end, syntax, unescape_into, unexpected, ws,
+    key, key_trusted, literal, number_end, string_end, string_end_trusted, syntax, unescape_into,
+    unexpected, ws,
 };
 use self::skip::fast_skip;
 pub(crate) use self::skip::skip_value;
@@ -527,10 +528,19 @@ impl ScanScratch {
                 }
                 skip_value(ev, p, depth, opt.max_depth, &mut self.skip_stack)
             } else {
-                if let (Some(simd), Some(b'{' | b'[')) = (opt.simd, ev.get(p)) {
-                    if let Some(end) = simd.skip_trusted(ev, p) {
-                        return Ok(end);
+                match (ev.get(p), opt.simd) {
+                    // The common unnamed strings, inline.
+                    (Some(b'"'), _) => {
+                        if let Some(end) = string_end_trusted(ev, p + 1) {
+                            return Ok(end + 1);
+                        }
                     }
+                    (Some(b'{' | b'['), Some(simd)) => {
+                        if let Some(end) = simd.skip_trusted(ev, p) {
+                            return Ok(end);
+                        }
+                    }
+                    _ => {}
                 }
                 fast_skip(ev, p)
             };
