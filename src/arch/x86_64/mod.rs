@@ -130,7 +130,32 @@ fn may_hold<const K: usize>(rest: &[u8], needles: &[&[u8]], seconds: [__m512i; K
         }
         false
     };
+    // Nonzero where `found` may answer true: backslashes and candidates.
+    let marks = |v: __m512i, after: __m512i| {
+        let mut seconds_at = 0;
+        for s in seconds {
+            seconds_at |= _mm512_cmpeq_epi8_mask(after, s);
+        }
+        _mm512_cmpeq_epi8_mask(v, backslash) | (_mm512_cmpeq_epi8_mask(v, quote) & seconds_at)
+    };
     let mut base = 0;
+    // Two blocks a step, with one branch for both.
+    while let Some(w) = rest.get(base..base + 129) {
+        let (v0, after0) = (
+            load(w[..64].try_into().expect("64 bytes")),
+            load(w[1..65].try_into().expect("64 bytes")),
+        );
+        let (v1, after1) = (
+            load(w[64..128].try_into().expect("64 bytes")),
+            load(w[65..].try_into().expect("64 bytes")),
+        );
+        if marks(v0, after0) | marks(v1, after1) != 0
+            && (found(base, v0, after0) || found(base + 64, v1, after1))
+        {
+            return true;
+        }
+        base += 128;
+    }
     // Whole blocks, with 65 bytes to read.
     while let Some(w) = rest.get(base..base + 65) {
         let v = load(w[..64].try_into().expect("64 bytes"));
