@@ -457,37 +457,34 @@ impl ScanScratch {
     /// strings. Either may also occur where no member name could (inside
     /// a string value, or in a skipped container): the answer is then a
     /// safe "no", and the scan reads on.
-    #[cold]
+    #[inline(never)]
     fn settled(&self, trie: &PathTrie, rest: &[u8], simd: Option<Simd>) -> bool {
         /// Past this many strings to look for, the scan reads on instead.
         const MAX_NEEDLES: usize = 16;
-        let mut needles: [Option<&memchr::memmem::Finder<'static>>; MAX_NEEDLES] =
-            [None; MAX_NEEDLES];
-        let mut n = 0;
-        for f in &self.frames {
-            debug_assert!(f.settled && !f.is_array);
-            if f.members == NONE {
-                continue;
-            }
-            for d in trie.dotted(f.members) {
-                if n == MAX_NEEDLES {
-                    return false;
+        let finders = || {
+            self.frames.iter().flat_map(|f| {
+                debug_assert!(f.settled && !f.is_array);
+                match f.members {
+                    NONE => &[][..],
+                    m => trie.dotted(m),
                 }
-                needles[n] = Some(d);
-                n += 1;
-            }
-        }
-        let mut needles = needles[..n].iter().flatten();
+            })
+        };
         match simd {
             Some(simd) => {
-                let mut bytes = [&[][..]; MAX_NEEDLES];
-                for (b, d) in bytes.iter_mut().zip(needles) {
-                    *b = d.needle();
+                let mut needles = [&[][..]; MAX_NEEDLES];
+                let mut n = 0;
+                for d in finders() {
+                    if n == MAX_NEEDLES {
+                        return false;
+                    }
+                    needles[n] = d.needle();
+                    n += 1;
                 }
-                !simd.may_hold_any(rest, &bytes[..n])
+                !simd.may_hold_any(rest, &needles[..n])
             }
             None => {
-                memchr::memchr(b'\\', rest).is_none() && needles.all(|d| d.find(rest).is_none())
+                memchr::memchr(b'\\', rest).is_none() && finders().all(|d| d.find(rest).is_none())
             }
         }
     }
