@@ -32,7 +32,7 @@
 //! little it leaves alone (surrogate pairs in `\u` escapes, nesting deeper
 //! than 62 levels). The caller then runs the portable scalar validator from
 //! the same position, which accepts the same language and words every
-//! error exactly as the reference does. So this module can only make valid
+//! error as `EventError` documents it. So this module can only make valid
 //! input faster; it never decides an error. Machines without these CPU
 //! features (or other architectures) use the scalar validator throughout;
 //! `EVMATCH_NO_SIMD=1` in the environment does the same, for comparisons.

@@ -2,7 +2,7 @@
 //! rule names. The scanner walks it key by key, so that a value whose path
 //! no rule names is skipped without a look at what it holds.
 //!
-//! Paths are the reference's dotted joins (`{"a": {"b": …}}` and
+//! Paths are EventBridge's dotted joins (`{"a": {"b": …}}` and
 //! `{"a.b": …}` are both `a.b`), so the trie is over the joined bytes: a
 //! key at node `n` is walked as `.` followed by the key (no `.` at the
 //! root).

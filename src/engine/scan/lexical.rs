@@ -252,8 +252,8 @@ pub(super) fn number_end(ev: &[u8], mut p: usize) -> Result<usize, EventError> {
         }
         p = q;
     }
-    // A letter right after a number is part of a bad token (as the
-    // reference's tokenizer reports it), not trailing text.
+    // A letter right after a number makes the whole a bad token, reported
+    // at that letter, not trailing text after a good number.
     if let Some(&c) = ev.get(p) {
         if c.is_ascii_alphanumeric() || c == b'.' || c == b'_' {
             return Err(syntax(S::UnexpectedChar(c), p));
@@ -266,8 +266,8 @@ pub(super) fn number_end(ev: &[u8], mut p: usize) -> Result<usize, EventError> {
 pub(super) fn literal(ev: &[u8], p: usize, word: &[u8]) -> Result<usize, EventError> {
     let end = p + word.len();
     if ev.len() >= end && &ev[p..end] == word {
-        // A letter or digit right after is part of a bad token, as the
-        // reference's tokenizer reports it (fuzz finding F7).
+        // A letter or digit right after makes the whole a bad token,
+        // reported at that byte, not trailing text after a good literal.
         if let Some(&c) = ev.get(end) {
             if c.is_ascii_alphanumeric() || c == b'_' {
                 return Err(syntax(S::UnexpectedChar(c), end));
