@@ -79,10 +79,10 @@ test('in place: the repository build output, with or without CARGO_TARGET_DIR', 
   const built = touch('repo', 'target', 'release', NAME);
   assert.equal(findLibrary({}, pkg), built);
 
-  const elsewhere = touch('shared-target', 'release', NAME);
-  assert.equal(findLibrary({ CARGO_TARGET_DIR: path.join(tmp, 'shared-target') }, pkg), elsewhere);
+  const elsewhere = touch('common-target', 'release', NAME);
+  assert.equal(findLibrary({ CARGO_TARGET_DIR: path.join(tmp, 'common-target') }, pkg), elsewhere);
   // A relative CARGO_TARGET_DIR is taken from the repository's root.
-  assert.equal(findLibrary({ CARGO_TARGET_DIR: '../shared-target' }, pkg), elsewhere);
+  assert.equal(findLibrary({ CARGO_TARGET_DIR: '../common-target' }, pkg), elsewhere);
   // Set but empty there: an error naming it, not a fall back to target/.
   assert.throws(
     () => findLibrary({ CARGO_TARGET_DIR: path.join(tmp, 'no-target') }, pkg),
