@@ -110,27 +110,8 @@ pub(super) fn may_hold_any(rest: &[u8], needles: &[&[u8]]) -> bool {
 fn may_hold<const K: usize>(rest: &[u8], needles: &[&[u8]], seconds: [__m512i; K]) -> bool {
     let quote = _mm512_set1_epi8(b'"' as i8);
     let backslash = _mm512_set1_epi8(b'\\' as i8);
-    // Whether the block at `base` (`v`, and `after` one byte on) holds a
-    // backslash or the start of a needle.
-    let found = |base: usize, v: __m512i, after: __m512i| {
-        if _mm512_cmpeq_epi8_mask(v, backslash) != 0 {
-            return true;
-        }
-        let mut seconds_at = 0;
-        for s in seconds {
-            seconds_at |= _mm512_cmpeq_epi8_mask(after, s);
-        }
-        let mut cand = _mm512_cmpeq_epi8_mask(v, quote) & seconds_at;
-        while cand != 0 {
-            let at = base + cand.trailing_zeros() as usize;
-            cand &= cand - 1;
-            if needles.iter().any(|n| rest[at..].starts_with(n)) {
-                return true;
-            }
-        }
-        false
-    };
-    // Nonzero where `found` may answer true: backslashes and candidates.
+    // The backslashes and the candidates (a quote, then a needle's second
+    // byte) of the block `v`, with `after` the block one byte on.
     let marks = |v: __m512i, after: __m512i| {
         let mut seconds_at = 0;
         for s in seconds {
@@ -138,36 +119,38 @@ fn may_hold<const K: usize>(rest: &[u8], needles: &[&[u8]], seconds: [__m512i; K
         }
         _mm512_cmpeq_epi8_mask(v, backslash) | (_mm512_cmpeq_epi8_mask(v, quote) & seconds_at)
     };
+    // Whether the block at `base`, `v` with marks `m`, holds a backslash or
+    // a whole needle.
+    let confirmed = |base: usize, v: __m512i, mut m: u64| {
+        if _mm512_cmpeq_epi8_mask(v, backslash) != 0 {
+            return true;
+        }
+        while m != 0 {
+            let at = base + m.trailing_zeros() as usize;
+            m &= m - 1;
+            if needles.iter().any(|n| rest[at..].starts_with(n)) {
+                return true;
+            }
+        }
+        false
+    };
     let mut base = 0;
     // Two blocks a step, with one branch for both.
     while let Some(w) = rest.get(base..base + 129) {
-        let (v0, after0) = (
-            load(w[..64].try_into().expect("64 bytes")),
-            load(w[1..65].try_into().expect("64 bytes")),
-        );
-        let (v1, after1) = (
-            load(w[64..128].try_into().expect("64 bytes")),
-            load(w[65..].try_into().expect("64 bytes")),
-        );
-        if marks(v0, after0) | marks(v1, after1) != 0
-            && (found(base, v0, after0) || found(base + 64, v1, after1))
-        {
+        let v0 = load(w[..64].try_into().expect("64 bytes"));
+        let v1 = load(w[64..128].try_into().expect("64 bytes"));
+        let m0 = marks(v0, load(w[1..65].try_into().expect("64 bytes")));
+        let m1 = marks(v1, load(w[65..].try_into().expect("64 bytes")));
+        if m0 | m1 != 0 && (confirmed(base, v0, m0) || confirmed(base + 64, v1, m1)) {
             return true;
         }
         base += 128;
     }
-    // Whole blocks, with 65 bytes to read.
-    while let Some(w) = rest.get(base..base + 65) {
-        let v = load(w[..64].try_into().expect("64 bytes"));
-        let after = load(w[1..].try_into().expect("64 bytes"));
-        if found(base, v, after) {
-            return true;
-        }
-        base += 64;
-    }
-    // The end, with masked loads.
+    // The last block or two, with masked loads.
     while base < rest.len() {
-        if found(base, load_within(rest, base), load_within(rest, base + 1)) {
+        let v = load_within(rest, base);
+        let m = marks(v, load_within(rest, base + 1));
+        if m != 0 && confirmed(base, v, m) {
             return true;
         }
         base += 64;

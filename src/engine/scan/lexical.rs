@@ -290,11 +290,18 @@ pub(super) fn key(ev: &[u8], p: usize) -> Result<(usize, usize, bool, usize), Ev
         return Err(unexpected(ev, p));
     }
     let (end, esc) = string_end(ev, p + 1)?;
-    let q = ws(ev, end + 1);
+    Ok((p + 1, end, esc, after_colon(ev, end + 1)?))
+}
+
+/// The index after the `:` that follows a member name ending at `p` (white
+/// space skipped before it).
+#[inline(always)]
+fn after_colon(ev: &[u8], p: usize) -> Result<usize, EventError> {
+    let q = ws(ev, p);
     if ev.get(q) != Some(&b':') {
         return Err(unexpected(ev, q));
     }
-    Ok((p + 1, end, esc, q + 1))
+    Ok(q + 1)
 }
 
 /// [`key`] for trusted input, with the same answers on valid JSON: a name
@@ -311,12 +318,5 @@ pub(super) fn key_trusted(ev: &[u8], p: usize) -> Result<(usize, usize, bool, us
         Some(_) => return key(ev, p),
         None => return Err(syntax(S::UnexpectedEnd, end)),
     }
-    let q = match ev.get(end + 1) {
-        Some(b':') => end + 1,
-        _ => ws(ev, end + 1),
-    };
-    if ev.get(q) != Some(&b':') {
-        return Err(unexpected(ev, q));
-    }
-    Ok((p + 1, end, false, q + 1))
+    Ok((p + 1, end, false, after_colon(ev, end + 1)?))
 }

@@ -16,11 +16,10 @@ mod lexical;
 mod skip;
 
 use self::lexical::{
-    key, key_trusted, literal, number_end, string_end, string_end_trusted, syntax, unescape_into,
-    unexpected, ws,
+    key, key_trusted, literal, number_end, string_end, syntax, unescape_into, unexpected, ws,
 };
-use self::skip::fast_skip;
 pub(crate) use self::skip::skip_value;
+use self::skip::{fast_skip, skip_string_trusted};
 use super::paths::{NodeId, PathTrie, MAX_COUNTED_SEGMENTS, NONE, ROOT};
 use crate::arch::{prefetch, prefetch_after, Simd};
 use crate::error::{EventError, EventErrorKind};
@@ -459,7 +458,8 @@ impl ScanScratch {
     /// safe "no", and the scan reads on.
     #[inline(never)]
     fn settled(&self, trie: &PathTrie, rest: &[u8], simd: Option<Simd>) -> bool {
-        /// Past this many strings to look for, the scan reads on instead.
+        /// Past this many strings, the vector search (which takes them in
+        /// one array) is not tried, and the scan reads on instead.
         const MAX_NEEDLES: usize = 16;
         let finders = || {
             self.frames.iter().flat_map(|f| {
@@ -527,11 +527,7 @@ impl ScanScratch {
             } else {
                 match (ev.get(p), opt.simd) {
                     // The common unnamed strings, inline.
-                    (Some(b'"'), _) => {
-                        if let Some(end) = string_end_trusted(ev, p + 1) {
-                            return Ok(end + 1);
-                        }
-                    }
+                    (Some(b'"'), _) => return skip_string_trusted(ev, p + 1),
                     (Some(b'{' | b'['), Some(simd)) => {
                         if let Some(end) = simd.skip_trusted(ev, p) {
                             return Ok(end);

@@ -93,17 +93,21 @@ static STRUCTURAL: [bool; 256] = {
     t
 };
 
+/// Skips a string whose opening quote is at `q - 1` without validating it
+/// (trusted mode); returns the index after its closing quote.
+#[inline]
+pub(super) fn skip_string_trusted(ev: &[u8], q: usize) -> Result<usize, EventError> {
+    string_end_trusted(ev, q)
+        .map(|end| end + 1)
+        .ok_or_else(|| syntax(S::UnexpectedEnd, ev.len()))
+}
+
 /// Skips one value at `p` without validating it (trusted mode): strings by
 /// their closing quote, containers by bracket counting. Malformed input still
 /// ends in an error or a wrong answer, never a panic or a hang.
 pub(super) fn fast_skip(ev: &[u8], p: usize) -> Result<usize, EventError> {
-    let skip_string = |q: usize| -> Result<usize, EventError> {
-        string_end_trusted(ev, q)
-            .map(|end| end + 1)
-            .ok_or_else(|| syntax(S::UnexpectedEnd, ev.len()))
-    };
     match ev.get(p) {
-        Some(b'"') => skip_string(p + 1),
+        Some(b'"') => skip_string_trusted(ev, p + 1),
         Some(b'{' | b'[') => {
             let mut depth = 1usize;
             let mut q = p + 1;
@@ -114,7 +118,7 @@ pub(super) fn fast_skip(ev: &[u8], p: usize) -> Result<usize, EventError> {
                     continue;
                 }
                 match c {
-                    b'"' => q = skip_string(q + 1)?,
+                    b'"' => q = skip_string_trusted(ev, q + 1)?,
                     b'{' | b'[' => {
                         depth += 1;
                         q += 1;
