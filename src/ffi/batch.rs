@@ -232,7 +232,7 @@ pub unsafe extern "C" fn evm_match_batch(
 
 /// The offsets of an Arrow array of strings or binaries: `int32` (`utf8`,
 /// `binary`) or `int64` (`large_utf8`, `large_binary`).
-trait ArrowOffset: Copy {
+pub(super) trait ArrowOffset: Copy {
     /// The offset as an index, or `None` if it is negative or too large.
     fn index(self) -> Option<usize>;
 }
@@ -249,10 +249,21 @@ impl ArrowOffset for i64 {
     }
 }
 
-/// Checks Arrow offsets against a buffer of `data_len` bytes: none negative,
-/// none smaller than the one before, and the last within the buffer (so all
-/// are). The first need not be 0 (a slice of an array).
-fn check_offsets<O: ArrowOffset>(offsets: &[O], data_len: usize) -> Result<(), evm_status> {
+/// A batch call's own `offsets_out` (see `evm_group_matches`).
+impl ArrowOffset for usize {
+    fn index(self) -> Option<usize> {
+        Some(self)
+    }
+}
+
+/// Checks offsets in the Arrow layout against a buffer of `data_len`
+/// entries: none negative, none smaller than the one before, and the last
+/// within the buffer (so all are). The first need not be 0 (a slice of an
+/// array).
+pub(super) fn check_offsets<O: ArrowOffset>(
+    offsets: &[O],
+    data_len: usize,
+) -> Result<(), evm_status> {
     let mut prev = 0;
     for (i, o) in offsets.iter().enumerate() {
         let o = o.index().ok_or(EVM_INVALID_ARGUMENT)?;

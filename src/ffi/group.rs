@@ -8,6 +8,7 @@ use std::collections::hash_map::{Entry, RandomState};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use super::batch::check_offsets;
 use super::error::evm_status::{self, EVM_INVALID_ARGUMENT};
 use super::panic::guard;
 use super::ptr::{try_out, try_slice, OutArray};
@@ -63,17 +64,6 @@ impl Hash for Set<'_> {
             h.write_u64(u64::from(*last));
         }
     }
-}
-
-/// Checks the offsets of `n` events (`offsets` holds `n + 1` entries)
-/// against an ids array of `ids_len` entries: none smaller than the one
-/// before, the last at most `ids_len` (so all are).
-fn check_offsets(offsets: &[usize], ids_len: usize) -> Result<(), evm_status> {
-    let ascending = offsets.windows(2).all(|w| w[0] <= w[1]);
-    if !ascending || offsets.last().is_some_and(|&last| last > ids_len) {
-        return Err(EVM_INVALID_ARGUMENT);
-    }
-    Ok(())
 }
 
 /// The groups of a batch's events, met in order: each distinct set of ids
@@ -248,10 +238,10 @@ mod tests {
 
     #[test]
     fn offsets_are_checked() {
-        assert_eq!(check_offsets(&[0, 0, 2], 2), Ok(()));
-        assert_eq!(check_offsets(&[2, 2], 2), Ok(()));
-        assert_eq!(check_offsets(&[0, 3], 2), Err(EVM_INVALID_ARGUMENT));
-        assert_eq!(check_offsets(&[0, 2, 1], 2), Err(EVM_INVALID_ARGUMENT));
-        assert_eq!(check_offsets(&[3], 2), Err(EVM_INVALID_ARGUMENT));
+        assert_eq!(check_offsets(&[0usize, 0, 2], 2), Ok(()));
+        assert_eq!(check_offsets(&[2usize, 2], 2), Ok(()));
+        assert_eq!(check_offsets(&[0usize, 3], 2), Err(EVM_INVALID_ARGUMENT));
+        assert_eq!(check_offsets(&[0usize, 2, 1], 2), Err(EVM_INVALID_ARGUMENT));
+        assert_eq!(check_offsets(&[3usize], 2), Err(EVM_INVALID_ARGUMENT));
     }
 }
