@@ -14,7 +14,8 @@ import threading
 import weakref
 from typing import Any, TypeVar
 
-from ._ffi import ffi
+from ._errors import _OK, _status_error
+from ._ffi import ffi, lib
 from ._rules import _builder_from_json
 
 _H = TypeVar("_H", bound="_Handle")
@@ -76,6 +77,27 @@ class _Handle:
 
     def _free_native(self, ptr: Any) -> None:
         raise NotImplementedError
+
+    #: The C function that makes a scratch for the native object.
+    _scratch_new = "evm_scratch_new"
+
+    def _new_state(self, scratch: Any) -> Any:
+        """A thread state around ``scratch``, new for this thread."""
+        raise NotImplementedError
+
+    def _state(self) -> Any:
+        """This thread's state (its scratch space, made on first use); call
+        between _acquire and _release."""
+        state = getattr(self._local, "state", None)
+        if state is None or state.scratch == ffi.NULL:
+            out = ffi.new("evm_scratch **")
+            status = getattr(lib, self._scratch_new)(self._ptr, out)
+            if status != _OK:
+                raise _status_error(self._scratch_new, status)
+            state = self._new_state(ffi.gc(out[0], lib.evm_scratch_free))
+            self._local.state = state
+            self._states.add(state)
+        return state
 
     @classmethod
     def _from_rules_json(cls: type[_H], data: Any, trusted_input: bool, file: str) -> _H:

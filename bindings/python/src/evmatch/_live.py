@@ -372,18 +372,10 @@ class LiveMachine(_Handle):
 
     # -- matching ---------------------------------------------------------
 
-    def _state(self) -> _LiveThreadState:
-        """This thread's scratch space; call between _acquire and _release."""
-        state: Optional[_LiveThreadState] = getattr(self._local, "state", None)
-        if state is None or state.scratch == ffi.NULL:
-            out = ffi.new("evm_scratch **")
-            status = lib.evm_live_scratch_new(self._ptr, out)
-            if status != _OK:
-                raise _status_error("evm_live_scratch_new", status)
-            state = _LiveThreadState(ffi.gc(out[0], lib.evm_scratch_free))
-            self._local.state = state
-            self._states.add(state)
-        return state
+    _scratch_new = "evm_live_scratch_new"
+
+    def _new_state(self, scratch: Any) -> _LiveThreadState:
+        return _LiveThreadState(scratch)
 
     def _run(self, bufs: list[Any], errors: str, single: bool) -> tuple[list[Any], int]:
         """Matches ``bufs`` (our own list) with one evm_live_match_batch

@@ -193,19 +193,8 @@ class Machine(_Handle):
 
     # -- matching ---------------------------------------------------------
 
-    def _state(self) -> _ThreadState:
-        """This thread's scratch space; call between _acquire and _release."""
-        state: Optional[_ThreadState] = getattr(self._local, "state", None)
-        if state is None or state.scratch == ffi.NULL:
-            out = ffi.new("evm_scratch **")
-            status = lib.evm_scratch_new(self._ptr, out)
-            if status != _OK:
-                raise _status_error("evm_scratch_new", status)
-            scratch = ffi.gc(out[0], lib.evm_scratch_free)
-            state = _ThreadState(scratch, len(self._names))
-            self._local.state = state
-            self._states.add(state)
-        return state
+    def _new_state(self, scratch: Any) -> _ThreadState:
+        return _ThreadState(scratch, len(self._names))
 
     def _names_of(self, ids: Iterable[int]) -> list[str]:
         names = self._names
