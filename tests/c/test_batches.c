@@ -12,13 +12,7 @@
 
 /* Rules "x" (index 0) and "y" (index 1). */
 static evm_machine *build_machine(void) {
-    evm_builder *b = NULL;
-    evm_machine *m = NULL;
-    CHECK(evm_builder_new(&b) == EVM_OK);
-    CHECK(evm_builder_add_rules_json(b, S("{\"x\": {\"x\": [1]}, \"y\": {\"y\": [\"z\"]}}"),
-                                     NULL) == EVM_OK);
-    CHECK(evm_builder_build(b, &m) == EVM_OK);
-    return m;
+    return machine_from_rules("{\"x\": {\"x\": [1]}, \"y\": {\"y\": [\"z\"]}}");
 }
 
 /* Four events and one null row, as a slice of a larger Arrow array: the
